@@ -1,0 +1,43 @@
+# Every target installs what it needs first, so `make test` and `make run` work on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+export AWS_DEFAULT_REGION ?= eu-west-1
+export CDK_DISABLE_CLI_TELEMETRY := true
+# Pinned: npm's aws-cdk@3.0.0 was published by mistake and cannot read current assemblies.
+CDK := npx --yes aws-cdk@^2.1100
+
+.PHONY: install lint typecheck test synth deploy destroy clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+synth: install
+	rm -rf cdk.out
+	CDK_OUTDIR=cdk.out $(BIN)/python app.py
+
+deploy: install
+	$(CDK) deploy --app "$(BIN)/python app.py" $(CDK_ARGS)
+
+destroy: install
+	$(CDK) destroy --app "$(BIN)/python app.py" $(CDK_ARGS)
+
+clean:
+	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The account ledger domain: commands, events, rules and read-model projections."""

@@ -1,0 +1,37 @@
+"""Account commands (imperative). They carry everything a decision needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAccount:
+    owner: str
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class CloseAccount:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    transfer_id: str
+    from_account: str
+    to_account: str
+    amount: int
+
+
+AccountCommand = OpenAccount | Deposit | Withdraw | CloseAccount

@@ -1,0 +1,128 @@
+"""The account rules: `decide` checks a command against the state, `evolve` applies an event."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from accounts.commands import AccountCommand, CloseAccount, Deposit, OpenAccount, Transfer, Withdraw
+from accounts.errors import (
+    AccountAlreadyOpen,
+    AccountClosed,
+    AccountNotFound,
+    BalanceLimitExceeded,
+    BalanceNotZero,
+    CurrencyMismatch,
+    InsufficientFunds,
+    InvalidAmount,
+    SameAccount,
+)
+from accounts.events import (
+    AccountClosed as Closed,
+)
+from accounts.events import (
+    AccountEvent,
+    AccountOpened,
+    Deposited,
+    TransferReceived,
+    TransferSent,
+    Withdrawn,
+)
+from accounts.state import Account
+from eventcore.decider import Decider
+
+MAX_AMOUNT = 10**12
+# Balances stay exactly representable as JSON numbers in every client (below 2**53).
+MAX_BALANCE = 10**15
+
+
+def _check_amount(amount: int) -> None:
+    if type(amount) is not int or not 1 <= amount <= MAX_AMOUNT:
+        raise InvalidAmount(f"amount must be an integer from 1 to {MAX_AMOUNT} minor units")
+
+
+def _require_open(account: Account, name: str = "account") -> None:
+    if account.status == "unknown":
+        raise AccountNotFound(f"{name} does not exist")
+    if account.status == "closed":
+        raise AccountClosed(f"{name} is closed")
+
+
+def _check_credit(account: Account, amount: int, name: str = "account") -> None:
+    if account.balance + amount > MAX_BALANCE:
+        raise BalanceLimitExceeded(f"{name} would exceed the balance limit of {MAX_BALANCE}")
+
+
+def _check_debit(account: Account, amount: int, name: str = "account") -> None:
+    if account.balance < amount:
+        raise InsufficientFunds(f"{name} balance {account.balance} is below {amount}")
+
+
+def decide(command: AccountCommand, account: Account) -> Sequence[AccountEvent]:
+    match command:
+        case OpenAccount(owner=owner, currency=currency):
+            if account.status != "unknown":
+                raise AccountAlreadyOpen("account already exists")
+            return [AccountOpened(owner=owner, currency=currency)]
+        case Deposit(amount=amount):
+            _check_amount(amount)
+            _require_open(account)
+            _check_credit(account, amount)
+            return [Deposited(amount=amount)]
+        case Withdraw(amount=amount):
+            _check_amount(amount)
+            _require_open(account)
+            _check_debit(account, amount)
+            return [Withdrawn(amount=amount)]
+        case CloseAccount():
+            _require_open(account)
+            if account.balance != 0:
+                raise BalanceNotZero(f"balance is {account.balance}, not zero")
+            return [Closed()]
+    raise TypeError(f"unknown command {command!r}")
+
+
+def decide_transfer(
+    command: Transfer, source: Account, target: Account
+) -> tuple[Sequence[AccountEvent], Sequence[AccountEvent]]:
+    """Both sides of a transfer, decided together so that they are written together."""
+    if command.from_account == command.to_account:
+        raise SameAccount("cannot transfer to the same account")
+    _check_amount(command.amount)
+    _require_open(source, "source account")
+    _require_open(target, "target account")
+    if source.currency != target.currency:
+        raise CurrencyMismatch(f"cannot transfer {source.currency} to a {target.currency} account")
+    _check_debit(source, command.amount, "source account")
+    _check_credit(target, command.amount, "target account")
+    sent = TransferSent(
+        transfer_id=command.transfer_id, to_account=command.to_account, amount=command.amount
+    )
+    received = TransferReceived(
+        transfer_id=command.transfer_id, from_account=command.from_account, amount=command.amount
+    )
+    return [sent], [received]
+
+
+def evolve(account: Account, event: AccountEvent) -> Account:
+    match event:
+        case AccountOpened(owner=owner, currency=currency):
+            return Account("open", owner, currency, 0)
+        case Deposited(amount=amount) | TransferReceived(amount=amount):
+            return replace(account, balance=account.balance + amount)
+        case Withdrawn(amount=amount) | TransferSent(amount=amount):
+            return replace(account, balance=account.balance - amount)
+        case Closed():
+            return replace(account, status="closed")
+    raise TypeError(f"unknown event {event!r}")
+
+
+decider: Decider[AccountCommand, Account, AccountEvent] = Decider(Account(), evolve, decide)
+
+
+def stream_id(account_id: str) -> str:
+    return f"Account-{account_id}"
+
+
+def account_id_of(stream: str) -> str:
+    return stream.removeprefix("Account-")

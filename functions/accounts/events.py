@@ -1,0 +1,80 @@
+"""Account events (past tense). Money is always integer minor units."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from eventcore.events import Event, EventRegistry, JSONDict
+
+registry = EventRegistry()
+
+Amount = Annotated[int, Field(ge=1, le=10**12, strict=True)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+@registry.register
+class AccountOpenedV1(Event):
+    """The first shape of AccountOpened, from before the ledger held more than one currency."""
+
+    type: Literal["AccountOpened"] = "AccountOpened"
+    schema_version: Literal[1] = 1
+    owner: str
+
+
+@registry.register
+class AccountOpened(Event):
+    type: Literal["AccountOpened"] = "AccountOpened"
+    schema_version: Literal[2] = 2
+    owner: str
+    currency: Currency
+
+
+@registry.upcaster("AccountOpened", from_version=1)
+def _opened_v1_to_v2(data: JSONDict) -> JSONDict:
+    # Every account opened before currencies were recorded was a euro account.
+    return {**data, "currency": "EUR"}
+
+
+@registry.register
+class Deposited(Event):
+    type: Literal["Deposited"] = "Deposited"
+    schema_version: Literal[1] = 1
+    amount: Amount
+
+
+@registry.register
+class Withdrawn(Event):
+    type: Literal["Withdrawn"] = "Withdrawn"
+    schema_version: Literal[1] = 1
+    amount: Amount
+
+
+@registry.register
+class TransferSent(Event):
+    type: Literal["TransferSent"] = "TransferSent"
+    schema_version: Literal[1] = 1
+    transfer_id: str
+    to_account: str
+    amount: Amount
+
+
+@registry.register
+class TransferReceived(Event):
+    type: Literal["TransferReceived"] = "TransferReceived"
+    schema_version: Literal[1] = 1
+    transfer_id: str
+    from_account: str
+    amount: Amount
+
+
+@registry.register
+class AccountClosed(Event):
+    type: Literal["AccountClosed"] = "AccountClosed"
+    schema_version: Literal[1] = 1
+
+
+AccountEvent = (
+    AccountOpened | Deposited | Withdrawn | TransferSent | TransferReceived | AccountClosed
+)

@@ -1,0 +1,210 @@
+"""`EventStore` on DynamoDB: one item per commit, conditional writes, consistent queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from adapters.commit_item import Item, from_item, receipt_from_item, receipt_to_item, to_item
+from eventcore.commits import Commit, Receipt
+from eventcore.store import ConcurrencyError, Conflict, DuplicateRequest, StoreUnavailable
+
+_SLOT_FREE = "attribute_not_exists(pk)"
+_THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+}
+
+
+class DynamoDBEventStore:
+    """Commits keyed (stream id, first version) in `table`; receipts keyed by their key in
+    `receipts_table`. One commit without a receipt is one PutItem; anything more is one
+    TransactWriteItems, so events and receipt are written together or not at all.
+
+    `client` is a low-level boto3 DynamoDB client; `page_size` bounds each Query page (tests use
+    it to cross page boundaries).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        table: str,
+        receipts_table: str | None = None,
+        page_size: int | None = None,
+    ) -> None:
+        self._client = client
+        self._table = table
+        self._receipts_table = receipts_table
+        self._page_size = page_size
+
+    def append(self, commits: Sequence[Commit], receipt: Receipt | None = None) -> None:
+        if receipt is None and len(commits) == 1:
+            self._put_one(commits[0])
+        elif commits or receipt is not None:
+            self._transact(commits, receipt)
+
+    def _put_one(self, commit: Commit) -> None:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(commit),
+                ConditionExpression=_SLOT_FREE,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                old = error.response.get("Item")
+                winner = from_item(old) if old else None
+                raise ConcurrencyError(
+                    [Conflict(commit.stream_id, commit.version, winner)]
+                ) from None
+            raise _translate(error) from error
+
+    def _transact(self, commits: Sequence[Commit], receipt: Receipt | None) -> None:
+        actions: list[dict[str, Any]] = [
+            {"Put": self._conditional_put(self._table, to_item(c))} for c in commits
+        ]
+        if receipt is not None:
+            if self._receipts_table is None:
+                raise ValueError("this store was built without a receipts table")
+            actions.append(
+                {"Put": self._conditional_put(self._receipts_table, receipt_to_item(receipt))}
+            )
+        try:
+            self._client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if _code(error) != "TransactionCanceledException":
+                raise _translate(error) from error
+            reasons = error.response.get("CancellationReasons") or []
+            self._raise_cancelled(commits, receipt, reasons)
+            raise
+
+    @staticmethod
+    def _conditional_put(table: str, item: Item) -> dict[str, Any]:
+        return {
+            "TableName": table,
+            "Item": item,
+            "ConditionExpression": _SLOT_FREE,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+
+    @staticmethod
+    def _raise_cancelled(
+        commits: Sequence[Commit], receipt: Receipt | None, reasons: list[dict[str, Any]]
+    ) -> None:
+        codes = [r.get("Code", "None") for r in reasons]
+        if receipt is not None and len(reasons) > len(commits):
+            last = reasons[len(commits)]
+            if last.get("Code") == "ConditionalCheckFailed" and "Item" in last:
+                raise DuplicateRequest(receipt_from_item(last["Item"]))
+        if any(code in _THROTTLED for code in codes):
+            raise StoreUnavailable(f"transaction throttled: {codes}")
+        # ConditionalCheckFailed means the slot is taken; TransactionConflict means another
+        # transaction held the item at that moment. Either way: refresh and decide again.
+        conflicts = [
+            Conflict(c.stream_id, c.version, from_item(r["Item"]) if "Item" in r else None)
+            for c, r in zip(commits, reasons, strict=False)
+            if r.get("Code") in ("ConditionalCheckFailed", "TransactionConflict")
+        ]
+        if conflicts or not reasons:
+            raise ConcurrencyError(conflicts)
+
+    def read(self, stream_id: str, *, after: int = 0, to: int | None = None) -> Iterator[Commit]:
+        if to is None:
+            condition = "pk = :pk AND sk > :after"
+            values = {":pk": {"S": stream_id}, ":after": {"N": str(after)}}
+        else:
+            if to <= after:
+                return iter(())
+            condition = "pk = :pk AND sk BETWEEN :first AND :to"
+            values = {
+                ":pk": {"S": stream_id},
+                ":first": {"N": str(after + 1)},
+                ":to": {"N": str(to)},
+            }
+        return (from_item(item) for item in self._query(condition, values))
+
+    def commit_containing(self, stream_id: str, version: int) -> Commit | None:
+        response = self._call(
+            "query",
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk <= :v",
+            ExpressionAttributeValues={":pk": {"S": stream_id}, ":v": {"N": str(version)}},
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        items = response.get("Items", [])
+        if not items:
+            return None
+        commit = from_item(items[0])
+        return commit if commit.last_version >= version else None
+
+    def get_receipt(self, key: str) -> Receipt | None:
+        if self._receipts_table is None:
+            return None
+        response = self._call(
+            "get_item",
+            TableName=self._receipts_table,
+            Key={"pk": {"S": key}},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return receipt_from_item(item) if item else None
+
+    def stream_ids(self) -> Iterator[str]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "ProjectionExpression": "pk",
+            "FilterExpression": "sk = :first",
+            "ExpressionAttributeValues": {":first": {"N": "1"}},
+        }
+        while True:
+            page = self._call("scan", **request)
+            for item in page.get("Items", []):
+                yield item["pk"]["S"]
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _query(self, condition: str, values: dict[str, Any]) -> Iterator[Item]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ConsistentRead": True,
+        }
+        if self._page_size:
+            request["Limit"] = self._page_size
+        # A short page does not mean the end (moto even drops LastEvaluatedKey on a full one):
+        # only the absence of LastEvaluatedKey does.
+        while True:
+            page = self._call("query", **request)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _call(self, operation: str, **request: Any) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = getattr(self._client, operation)(**request)
+        except ClientError as error:
+            raise _translate(error) from error
+        return response
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _translate(error: ClientError) -> Exception:
+    """Throttling that survived botocore's retries becomes `StoreUnavailable`; the rest stays."""
+    if _code(error) in _THROTTLED:
+        return StoreUnavailable(str(error))
+    translated: Exception = error
+    return translated

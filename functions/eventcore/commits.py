@@ -1,0 +1,66 @@
+"""Commits: the unit of storage. One command's events for one stream, stored and sealed together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from eventcore.events import StoredEvent
+
+# Every stream's chain starts from this hash.
+GENESIS_HASH = "0" * 64
+
+
+def format_time(moment: datetime) -> str:
+    """The one textual form of a recorded time: UTC, microseconds, `Z`. It sorts as it reads."""
+    if moment.tzinfo is None:
+        raise ValueError("recorded times must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True, slots=True)
+class CommitMeta:
+    """Who did what, when and why: stored with every commit of a command."""
+
+    command_id: str
+    correlation_id: str
+    actor: str
+    recorded_at: str
+
+    @classmethod
+    def now(cls, command_id: str, correlation_id: str, actor: str, at: datetime) -> CommitMeta:
+        return cls(command_id, correlation_id, actor, format_time(at))
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """Events `version .. last_version` of one stream, with their metadata and hash-chain links."""
+
+    stream_id: str
+    version: int
+    events: tuple[StoredEvent, ...]
+    meta: CommitMeta
+    prev_hash: str
+    hash: str
+
+    @property
+    def last_version(self) -> int:
+        return self.version + len(self.events) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The outcome of an idempotent request, stored in the same atomic write as its events.
+
+    `fingerprint` identifies the request body, so a reused key with another body is detected;
+    `response` is whatever the application needs to answer a retry exactly as it answered first.
+    """
+
+    key: str
+    fingerprint: str
+    response: dict[str, object]
+    expires_at: int

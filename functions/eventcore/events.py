@@ -1,0 +1,115 @@
+"""Domain events, their stored form, and schema evolution by upcasting.
+
+An event is a frozen pydantic model with a `type` discriminator and a `schema_version`. Stored
+events keep the version they were written with; reading upcasts old shapes step by step to the
+current model, so history is never rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from eventcore.errors import IntegrityError
+
+JSONDict = dict[str, Any]
+Upcaster = Callable[[JSONDict], JSONDict]
+
+
+class Event(BaseModel):
+    """Base class of every domain event.
+
+    Subclasses declare `type: Literal["Name"] = "Name"` and `schema_version: Literal[n] = n`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: str
+    schema_version: int
+
+    # Fields that describe the envelope rather than the event's data.
+    envelope_fields: ClassVar[set[str]] = {"type", "schema_version"}
+
+    def data(self) -> JSONDict:
+        return self.model_dump(mode="json", exclude=self.envelope_fields)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as kept in a commit: its type, the schema version it was written with, its data."""
+
+    type: str
+    schema_version: int
+    data: Mapping[str, Any]
+
+    def to_json(self) -> JSONDict:
+        return {"type": self.type, "schema_version": self.schema_version, "data": self.data}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> StoredEvent:
+        return cls(raw["type"], raw["schema_version"], raw["data"])
+
+
+E = TypeVar("E", bound=Event)
+
+
+class EventRegistry:
+    """Maps (type, schema_version) to a model and upcasts old versions to the current one."""
+
+    def __init__(self) -> None:
+        self._models: dict[tuple[str, int], type[Event]] = {}
+        self._current: dict[str, int] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, model: type[E]) -> type[E]:
+        """Register an event model; usable as a class decorator. The highest version is current."""
+        name = model.model_fields["type"].default
+        version = model.model_fields["schema_version"].default
+        if not isinstance(name, str) or not isinstance(version, int):
+            raise TypeError(f"{model.__name__} needs defaults for `type` and `schema_version`")
+        self._models[(name, version)] = model
+        self._current[name] = max(version, self._current.get(name, version))
+        return model
+
+    def upcaster(self, name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+        """Register the function that turns data of `from_version` into `from_version + 1`."""
+
+        def decorate(fn: Upcaster) -> Upcaster:
+            self._upcasters[(name, from_version)] = fn
+            return fn
+
+        return decorate
+
+    def model(self, name: str, version: int | None = None) -> type[Event]:
+        return self._models[(name, self._current[name] if version is None else version)]
+
+    def current_version(self, name: str) -> int:
+        return self._current[name]
+
+    def models(self) -> list[type[Event]]:
+        return list(self._models.values())
+
+    def to_stored(self, event: Event) -> StoredEvent:
+        return StoredEvent(event.type, event.schema_version, event.data())
+
+    def load(self, stored: StoredEvent) -> Event:
+        """Turn a stored event into the current model, upcasting it first when it is older."""
+        current = self._current.get(stored.type)
+        if current is None:
+            raise IntegrityError(f"unknown event type {stored.type!r}")
+        data = dict(stored.data)
+        version = stored.schema_version
+        while version < current:
+            upcast = self._upcasters.get((stored.type, version))
+            if upcast is None:
+                raise IntegrityError(f"no upcaster for {stored.type} v{version}")
+            data = upcast(data)
+            version += 1
+        if version != current:
+            raise IntegrityError(f"{stored.type} v{version} is newer than this code (v{current})")
+        data["type"] = stored.type
+        data["schema_version"] = version
+        return self._models[(stored.type, version)].model_validate(data)

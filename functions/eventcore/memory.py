@@ -1,0 +1,94 @@
+"""In-memory implementations of the ports: for unit tests, benchmarks and one-process tools."""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Iterator, Sequence
+
+from eventcore.commits import Commit, Receipt
+from eventcore.snapshots import Snapshot
+from eventcore.store import ConcurrencyError, Conflict, DuplicateRequest
+
+
+class InMemoryEventStore:
+    """An `EventStore` kept in dicts, atomic under a lock."""
+
+    def __init__(self) -> None:
+        self._streams: dict[str, dict[int, Commit]] = {}
+        self._receipts: dict[str, Receipt] = {}
+        self._lock = threading.Lock()
+        self.appends = 0
+
+    def append(self, commits: Sequence[Commit], receipt: Receipt | None = None) -> None:
+        with self._lock:
+            if receipt is not None and (existing := self._receipts.get(receipt.key)):
+                raise DuplicateRequest(existing)
+            conflicts = [
+                Conflict(c.stream_id, c.version, taken)
+                for c in commits
+                if (taken := self._streams.get(c.stream_id, {}).get(c.version)) is not None
+            ]
+            if conflicts:
+                raise ConcurrencyError(conflicts)
+            for commit in commits:
+                self._streams.setdefault(commit.stream_id, {})[commit.version] = commit
+            if receipt is not None:
+                self._receipts[receipt.key] = receipt
+            self.appends += 1
+
+    def read(self, stream_id: str, *, after: int = 0, to: int | None = None) -> Iterator[Commit]:
+        with self._lock:
+            stream = self._streams.get(stream_id, {})
+            selected = [stream[v] for v in sorted(stream) if v > after and (to is None or v <= to)]
+        return iter(selected)
+
+    def commit_containing(self, stream_id: str, version: int) -> Commit | None:
+        with self._lock:
+            stream = self._streams.get(stream_id, {})
+            starts = sorted(stream)
+        index = bisect.bisect_right(starts, version) - 1
+        if index < 0:
+            return None
+        commit = stream[starts[index]]
+        return commit if commit.last_version >= version else None
+
+    def get_receipt(self, key: str) -> Receipt | None:
+        with self._lock:
+            return self._receipts.get(key)
+
+    def stream_ids(self) -> Iterator[str]:
+        with self._lock:
+            return iter(list(self._streams))
+
+    # Test helpers: stand-ins for someone editing the table behind the application's back.
+    def replace_commit(self, commit: Commit) -> None:
+        with self._lock:
+            self._streams[commit.stream_id][commit.version] = commit
+
+    def delete_commit(self, stream_id: str, version: int) -> None:
+        with self._lock:
+            del self._streams[stream_id][version]
+
+
+class InMemorySnapshotStore:
+    """A `SnapshotStore` kept in a dict."""
+
+    def __init__(self) -> None:
+        self._snapshots: dict[str, dict[int, Snapshot]] = {}
+        self._lock = threading.Lock()
+
+    def latest(self, stream_id: str) -> Snapshot | None:
+        with self._lock:
+            stream = self._snapshots.get(stream_id)
+            return stream[max(stream)] if stream else None
+
+    def at_or_before(self, stream_id: str, version: int) -> Snapshot | None:
+        with self._lock:
+            stream = self._snapshots.get(stream_id, {})
+            eligible = [v for v in stream if v <= version]
+            return stream[max(eligible)] if eligible else None
+
+    def save(self, snapshot: Snapshot) -> None:
+        with self._lock:
+            self._snapshots.setdefault(snapshot.stream_id, {})[snapshot.version] = snapshot

@@ -1,0 +1,188 @@
+"""The repository over in-memory stores: loading, caching, conflicts, time travel."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from accounts.commands import Deposit, OpenAccount, Transfer, Withdraw
+from accounts.decider import decide_transfer, stream_id
+from accounts.repository import AccountRepository, account_repository
+from accounts.state import Account
+from eventcore.cache import StateCache
+from eventcore.commits import CommitMeta
+from eventcore.errors import DomainError
+from eventcore.hashchain import verify
+from eventcore.memory import InMemoryEventStore, InMemorySnapshotStore
+from eventcore.store import ConcurrencyError
+
+A, B = stream_id("a"), stream_id("b")
+
+
+def meta(n: int = 0, actor: str = "tester") -> CommitMeta:
+    return CommitMeta(f"cmd-{n}", f"corr-{n}", actor, f"2026-11-28T10:00:{n:02d}.000000Z")
+
+
+def fresh(store: InMemoryEventStore, snapshots: InMemorySnapshotStore | None = None):
+    return account_repository(store, snapshots, StateCache())
+
+
+def opened(repo: AccountRepository, stream: str = A, balance: int = 0) -> None:
+    repo.handle(stream, OpenAccount("Ada", "EUR"), meta(0))
+    if balance:
+        repo.handle(stream, Deposit(balance), meta(1))
+
+
+def test_handle_appends_and_returns_the_new_state():
+    store = InMemoryEventStore()
+    repo = fresh(store)
+    opened(repo)
+    after = repo.handle(A, Deposit(250), meta(2))
+    assert (after.state.balance, after.version) == (250, 2)
+    assert repo.load(A) == after
+    assert account_repository(store).load(A) == after  # a cold load agrees with the cache
+
+
+def test_commits_carry_metadata_and_a_verifiable_chain():
+    store = InMemoryEventStore()
+    repo = fresh(store)
+    opened(repo, balance=5)
+    commits = list(store.read(A))
+    assert [c.meta.command_id for c in commits] == ["cmd-0", "cmd-1"]
+    assert commits[1].meta.actor == "tester"
+    assert verify(A, commits).ok
+
+
+def test_recorded_times_never_go_backwards_within_a_stream():
+    store = InMemoryEventStore()
+    repo = fresh(store)
+    repo.handle(A, OpenAccount("Ada", "EUR"), meta(30))
+    repo.handle(A, Deposit(1), meta(10))  # a writer with a slow clock
+    times = [c.meta.recorded_at for c in store.read(A)]
+    assert times == sorted(times)
+
+
+def test_a_rule_violation_writes_nothing():
+    store = InMemoryEventStore()
+    repo = fresh(store)
+    opened(repo)
+    with pytest.raises(DomainError):
+        repo.handle(A, Withdraw(1), meta(2))
+    assert store.appends == 1
+
+
+def test_a_stale_cache_is_caught_by_the_condition_and_refreshed():
+    store = InMemoryEventStore()
+    first, second = fresh(store), fresh(store)
+    opened(first, balance=100)
+    second.load(A)  # second's cache now holds version 2
+    first.handle(A, Withdraw(60), meta(3))
+    # second decides on a stale balance of 100, loses the race, refreshes, and decides again.
+    with pytest.raises(DomainError) as caught:
+        second.handle(A, Withdraw(60), meta(4))
+    assert caught.value.code == "insufficient_funds"
+    after = second.handle(A, Withdraw(40), meta(5))
+    assert (after.state.balance, after.version) == (0, 4)
+
+
+def test_conflicts_beyond_the_attempt_limit_surface():
+    class Racing(InMemoryEventStore):
+        """Once racing, another writer always takes the slot first."""
+
+        racing = False
+
+        def append(self, commits, receipt=None):  # type: ignore[no-untyped-def]
+            for c in commits if self.racing else ():
+                super().append([replace(c, meta=replace(c.meta, command_id="rival"))])
+            super().append(commits, receipt)
+
+    store = Racing()
+    repo = account_repository(store, max_attempts=3)
+    opened(repo)
+    store.racing = True
+    with pytest.raises(ConcurrencyError):
+        repo.handle(A, Deposit(5), meta(1))
+    assert [c.meta.command_id for c in store.read(A, after=1)] == ["rival"] * 3
+
+
+def test_a_transfer_appends_both_sides_in_one_append():
+    store = InMemoryEventStore()
+    repo = fresh(store)
+    opened(repo, A, 100)
+    opened(repo, B)
+    command = Transfer("t-1", "a", "b", 30)
+    before = store.appends
+    source, target = repo.execute(
+        [A, B], lambda s: decide_transfer(command, s[0].state, s[1].state), meta(5)
+    )
+    assert store.appends == before + 1
+    assert (source.state.balance, target.state.balance) == (70, 30)
+
+
+def test_snapshots_are_used_and_ignored_when_their_schema_differs():
+    store, snapshots = InMemoryEventStore(), InMemorySnapshotStore()
+    repo = fresh(store, snapshots)
+    opened(repo, balance=10)
+    for n in range(5):
+        repo.handle(A, Deposit(1), meta(n + 2))
+    snapshots.save(repo.snapshot_of(repo.load(A)))  # at version 7, balance 15
+    repo.handle(A, Deposit(100), meta(9))
+    cold = account_repository(store, snapshots)
+    assert cold.load(A).state.balance == 115
+
+    # A snapshot that claims a different balance proves the snapshot is what was used...
+    lying = replace(repo.snapshot_of(repo.load(A)), version=7, state={**vars_of(15), "balance": 1})
+    snapshots.save(lying)
+    assert cold.load(A).state.balance == 101
+    # ...and one written under another state schema is ignored.
+    # ...and a newer one written under another state schema is ignored: full replay instead.
+    snapshots.save(replace(lying, schema_version=99, version=8))
+    assert cold.load(A).state.balance == 115
+
+
+def vars_of(balance: int) -> dict[str, object]:
+    return {"status": "open", "owner": "Ada", "currency": "EUR", "balance": balance}
+
+
+def test_time_travel_by_version_and_by_time():
+    store, snapshots = InMemoryEventStore(), InMemorySnapshotStore()
+    repo = fresh(store, snapshots)
+    opened(repo, balance=10)  # versions 1, 2 at :00 and :01
+    repo.handle(A, Deposit(5), meta(20))  # version 3
+    snapshots.save(repo.snapshot_of(repo.load(A)))
+    repo.handle(A, Deposit(7), meta(40))  # version 4
+    assert repo.load_at(A, version=1).state == Account("open", "Ada", "EUR", 0)
+    assert repo.load_at(A, version=3).state.balance == 15
+    assert repo.load_at(A, version=4).state.balance == 22
+    assert repo.load_at(A, version=5) is None
+    assert repo.load_at(A, version=0) is None
+    assert repo.load_at(A, at="2026-11-28T10:00:30.000000Z").state.balance == 15
+    assert repo.load_at(A, at="2026-11-28T10:00:01.000000Z").version == 2
+    assert repo.load_at(A, at="2026-11-28T09:00:00.000000Z") is None
+    assert repo.load_at(B, version=1) is None
+
+
+def test_threads_racing_on_one_stream_lose_nothing_and_double_nothing():
+    import threading
+
+    store = InMemoryEventStore()
+    opened(fresh(store))
+    accepted: list[int] = []
+
+    def worker(thread: int) -> None:
+        repo = account_repository(store, cache=StateCache(), max_attempts=50)
+        for i in range(100):
+            amount = thread * 1000 + i + 1
+            repo.handle(A, Deposit(amount), meta(1))
+            accepted.append(amount)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    commits = list(store.read(A))
+    assert [c.version for c in commits] == list(range(1, 802))
+    assert sorted(c.events[0].data["amount"] for c in commits[1:]) == sorted(accepted)
+    assert account_repository(store).load(A).state.balance == sum(accepted)
