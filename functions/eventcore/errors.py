@@ -17,3 +17,15 @@ class DomainError(Exception):
 
 class IntegrityError(Exception):
     """Stored commits do not form a consistent stream (gap, overlap or unknown event)."""
+
+
+class VersionMismatch(DomainError):
+    """The client's expected version (If-Match) is not the stream's current version."""
+
+    code = "version_mismatch"
+
+
+class IdempotencyKeyReused(DomainError):
+    """An idempotency key came back with a different request than the one it was first used for."""
+
+    code = "idempotency_key_reused"

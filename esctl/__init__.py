@@ -1,0 +1,1 @@
+"""Operator tooling: the local stack (`make run`) and the `esctl` command."""

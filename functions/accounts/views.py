@@ -1,0 +1,76 @@
+"""The `accounts` read model: one view per account, and the pure projection that builds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from accounts.events import (
+    AccountClosed,
+    AccountEvent,
+    AccountOpened,
+    Deposited,
+    TransferReceived,
+    TransferSent,
+    Withdrawn,
+)
+from accounts.state import Account
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """What `GET /accounts/{id}` answers. `version` doubles as the projection's high-water mark."""
+
+    account_id: str
+    owner: str
+    currency: str
+    balance: int
+    status: str
+    version: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "owner": self.owner,
+            "currency": self.currency,
+            "balance": self.balance,
+            "status": self.status,
+            "version": self.version,
+        }
+
+    @classmethod
+    def of(cls, account_id: str, state: Account, version: int) -> AccountView:
+        return cls(account_id, state.owner, state.currency, state.balance, state.status, version)
+
+
+def project(view: AccountView | None, account_id: str, event: AccountEvent) -> AccountView:
+    """Apply one event (the next version) to the view."""
+    if view is None:
+        if not isinstance(event, AccountOpened):
+            raise ValueError(f"{account_id}: first event is {event.type}, not AccountOpened")
+        return AccountView(account_id, event.owner, event.currency, 0, "open", 1)
+    version = view.version + 1
+    match event:
+        case Deposited(amount=amount) | TransferReceived(amount=amount):
+            return replace(view, balance=view.balance + amount, version=version)
+        case Withdrawn(amount=amount) | TransferSent(amount=amount):
+            return replace(view, balance=view.balance - amount, version=version)
+        case AccountClosed():
+            return replace(view, status="closed", version=version)
+    raise ValueError(f"{account_id}: cannot project {event.type} at version {version}")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    views: list[AccountView]
+    next_cursor: str | None
+
+
+class AccountViews(Protocol):
+    """Reading the accounts read model."""
+
+    def get(self, account_id: str) -> AccountView | None: ...
+
+    def page(self, limit: int, cursor: str | None) -> Page:
+        """Up to `limit` views after `cursor` (opaque; raises ValueError when malformed)."""
+        ...

@@ -1,0 +1,66 @@
+"""The objects a warm Lambda container keeps between invocations, built on first use.
+
+Nothing here runs at import time, so tests import the handlers without any environment and
+install their own ledger with `use_ledger`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from accounts.ledger import Ledger
+from accounts.repository import account_repository
+from adapters.account_views_dynamodb import DynamoDBAccountViews
+from adapters.event_store_dynamodb import DynamoDBEventStore
+from adapters.projection_slots_dynamodb import ActiveSlots
+from adapters.snapshot_store_s3 import S3SnapshotStore
+from eventcore.cache import StateCache
+from handlers.settings import Settings
+
+
+class _Container:
+    ledger: Ledger | None = None
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@cache
+def client(service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # Standard retry mode backs off on throttling; what still fails becomes a 503 for the client.
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
+    )
+    return boto3.client(service, config=config)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ledger() -> Ledger:
+    if _Container.ledger is None:
+        _Container.ledger = _build(settings())
+    return _Container.ledger
+
+
+def use_ledger(replacement: Ledger | None) -> None:
+    """Install a ledger (tests, the local stack), or None to build from settings again."""
+    _Container.ledger = replacement
+
+
+def _build(config: Settings) -> Ledger:
+    dynamodb = client("dynamodb")
+    store = DynamoDBEventStore(dynamodb, config.events_table, config.idempotency_table)
+    snapshots = S3SnapshotStore(client("s3"), config.snapshot_bucket)
+    repository = account_repository(store, snapshots, StateCache(config.state_cache_size))
+    tables = {"blue": config.accounts_table_blue, "green": config.accounts_table_green}
+    views = DynamoDBAccountViews(dynamodb, tables, ActiveSlots(dynamodb, config.projections_table))
+    return Ledger(repository, views, utc_now, timedelta(seconds=config.idempotency_ttl_seconds))

@@ -1,0 +1,103 @@
+"""Request and response bodies of the HTTP API (they make the OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
+
+AccountId = Annotated[
+    str, Field(pattern=ACCOUNT_ID_PATTERN, examples=["7f1c2a9e-4b1d-4a8e-9c61-2f0e9a4b5c3d"])
+]
+Amount = Annotated[
+    StrictInt, Field(ge=1, le=10**12, description="integer minor units (cents), 1 to 10^12")
+]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OpenAccountBody(Body):
+    owner: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=100,
+            pattern=r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$",
+        ),
+    ]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
+
+
+class AmountBody(Body):
+    amount: Amount
+
+
+class TransferBody(Body):
+    from_account: AccountId
+    to_account: AccountId
+    amount: Amount
+
+
+class Opened(BaseModel):
+    account_id: str
+    version: int
+
+
+class Moved(BaseModel):
+    account_id: str
+    version: int
+    balance: int
+
+
+class Transferred(BaseModel):
+    transfer_id: str
+    from_version: int
+    to_version: int
+
+
+class Closed(BaseModel):
+    account_id: str
+    version: int
+
+
+class AccountBody(BaseModel):
+    account_id: str
+    owner: str
+    currency: str
+    balance: int
+    status: Literal["open", "closed"]
+    version: int
+
+
+class EventBody(BaseModel):
+    version: int
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    recorded_at: str = Field(description="ISO-8601 UTC")
+    command_id: str
+    correlation_id: str
+    actor: str
+    hash: str = Field(
+        description="SHA-256 of the commit holding this event, chained to the one before"
+    )
+
+
+class EventsPage(BaseModel):
+    events: list[EventBody]
+    next_after: int | None
+
+
+class AccountsPage(BaseModel):
+    accounts: list[AccountBody]
+    next_cursor: str | None
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="stable machine-readable code")
+    message: str
+    details: list[dict[str, Any]] | None = None

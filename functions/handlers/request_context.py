@@ -1,0 +1,64 @@
+"""What a command needs from its HTTP request: who, which key, which version, which body."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from pydantic import BaseModel
+
+from accounts.ledger import Request
+from handlers.http_errors import HttpError
+
+# RFC 9110 visible characters; the key may be sent as a structured-field string ("...").
+_TOKEN = re.compile(r'^"?([\x21-\x7e]{1,128}?)"?$')
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+
+
+def actor_of(event: APIGatewayProxyEventV2) -> str:
+    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    iam = authorizer.get("iam") or {}
+    jwt = authorizer.get("jwt") or {}
+    return str(iam.get("userArn") or (jwt.get("claims") or {}).get("sub") or "anonymous")
+
+
+def correlation_id_of(event: APIGatewayProxyEventV2) -> str:
+    given = _TOKEN.match(event.headers.get("x-correlation-id") or "")
+    return given.group(1) if given else str(event.request_context.request_id or "")
+
+
+def command_request(event: APIGatewayProxyEventV2, body: BaseModel | None) -> Request:
+    """Build the application's view of a command request, refusing a bad or missing key."""
+    raw_key = event.headers.get("idempotency-key")
+    if raw_key is None:
+        raise HttpError(400, "idempotency_key_missing", "the Idempotency-Key header is required")
+    key = _TOKEN.match(raw_key)
+    if key is None:
+        raise HttpError(
+            400, "idempotency_key_invalid", "Idempotency-Key must be 1 to 128 visible characters"
+        )
+    return Request(
+        idempotency_key=key.group(1),
+        fingerprint=fingerprint(event.request_context.http.method, event.raw_path, body),
+        actor=actor_of(event),
+        correlation_id=correlation_id_of(event),
+        if_match=expected_version(event.headers.get("if-match")),
+    )
+
+
+def expected_version(header: str | None) -> int | None:
+    if header is None or header.strip() == "*":
+        return None
+    match = _ETAG.match(header.strip())
+    if match is None:
+        raise HttpError(400, "invalid_if_match", 'If-Match must be an ETag such as "3"')
+    return int(match.group(1))
+
+
+def fingerprint(method: str, path: str, body: BaseModel | None) -> str:
+    content: Any = body.model_dump(mode="json") if body is not None else None
+    canonical = json.dumps([method, path, content], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""AWS CDK infrastructure for the ledger: one stack composed of one construct per concern."""

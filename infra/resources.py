@@ -1,0 +1,102 @@
+"""The ledger's DynamoDB tables as plain data.
+
+This module deliberately imports nothing from CDK or boto3: the CDK constructs build their tables
+from these specs, and the local runner creates the same tables in moto from them, so the two can
+never disagree about a key name or type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class AttributeType(StrEnum):
+    """DynamoDB scalar key types, spelled as the DynamoDB API spells them."""
+
+    STRING = "S"
+    NUMBER = "N"
+    BINARY = "B"
+
+
+class StreamView(StrEnum):
+    """What a DynamoDB stream record carries."""
+
+    NEW_IMAGE = "NEW_IMAGE"
+    OLD_IMAGE = "OLD_IMAGE"
+    NEW_AND_OLD_IMAGES = "NEW_AND_OLD_IMAGES"
+    KEYS_ONLY = "KEYS_ONLY"
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: AttributeType
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table: its keys, stream and TTL, and the environment variable naming it at run time."""
+
+    logical_name: str
+    partition_key: Key
+    sort_key: Key | None = None
+    stream_view: StreamView | None = None
+    ttl_attribute: str | None = None
+    env_var: str = ""
+
+    def physical_name(self, stage: str) -> str:
+        return f"ledger-{stage}-{self.logical_name.replace('_', '-')}"
+
+    def key_schema(self) -> list[dict[str, str]]:
+        """KeySchema in the shape both the DynamoDB API and CloudFormation use."""
+        schema = [{"AttributeName": self.partition_key.name, "KeyType": "HASH"}]
+        if self.sort_key is not None:
+            schema.append({"AttributeName": self.sort_key.name, "KeyType": "RANGE"})
+        return schema
+
+    def attribute_definitions(self) -> list[dict[str, str]]:
+        keys = (
+            [self.partition_key] if self.sort_key is None else [self.partition_key, self.sort_key]
+        )
+        return [{"AttributeName": key.name, "AttributeType": key.type.value} for key in keys]
+
+
+EVENTS = TableSpec(
+    logical_name="events",
+    partition_key=Key("pk", AttributeType.STRING),
+    sort_key=Key("sk", AttributeType.NUMBER),
+    stream_view=StreamView.NEW_IMAGE,
+    env_var="EVENTS_TABLE",
+)
+IDEMPOTENCY = TableSpec(
+    logical_name="idempotency",
+    partition_key=Key("pk", AttributeType.STRING),
+    ttl_attribute="expires_at",
+    env_var="IDEMPOTENCY_TABLE",
+)
+ACCOUNTS_BLUE = TableSpec(
+    logical_name="accounts_blue",
+    partition_key=Key("account_id", AttributeType.STRING),
+    env_var="ACCOUNTS_TABLE_BLUE",
+)
+ACCOUNTS_GREEN = TableSpec(
+    logical_name="accounts_green",
+    partition_key=Key("account_id", AttributeType.STRING),
+    env_var="ACCOUNTS_TABLE_GREEN",
+)
+PROJECTIONS = TableSpec(
+    logical_name="projections",
+    partition_key=Key("pk", AttributeType.STRING),
+    sort_key=Key("sk", AttributeType.STRING),
+    env_var="PROJECTIONS_TABLE",
+)
+
+TABLES: tuple[TableSpec, ...] = (EVENTS, IDEMPOTENCY, ACCOUNTS_BLUE, ACCOUNTS_GREEN, PROJECTIONS)
+
+SNAPSHOT_BUCKET_ENV_VAR = "SNAPSHOT_BUCKET"
+SNAPSHOT_PREFIX = "snapshots/"
+
+# Names the handlers, the dashboards and the alarms must agree on.
+SERVICE_NAME = "ledger"
+METRICS_NAMESPACE = "Ledger"

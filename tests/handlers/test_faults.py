@@ -1,0 +1,111 @@
+"""Crashes, conflicts and throttling on the command path: nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import boto3
+import pytest
+
+from eventcore.commits import Commit, Receipt
+from eventcore.store import ConcurrencyError, EventStore
+from handlers import dependencies
+from tests.faults import Throttle
+from tests.handlers.conftest import reset_dependencies
+from tests.handlers.test_commands import events_of, funded, post
+
+pytestmark = pytest.mark.usefixtures("stack")
+
+
+class ProcessDied(BaseException):
+    """Stands in for the Lambda runtime killing the process: nothing catches it."""
+
+
+class CrashAfterWrite:
+    """Delegates to the real store, then dies right after the write succeeded."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+
+    def append(self, commits: Sequence[Commit], receipt: Receipt | None = None) -> None:
+        self._store.append(commits, receipt)
+        raise ProcessDied
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+@pytest.mark.parametrize("route", ["deposits", "withdrawals"])
+def test_a_crash_after_the_write_then_a_retry_gives_one_effect_and_the_original_answer(route):
+    account = funded(100)
+    dying = dependencies.ledger()
+    dying.repository.store = CrashAfterWrite(dying.repository.store)  # type: ignore[assignment]
+    with pytest.raises(ProcessDied):
+        post(f"/accounts/{account}/{route}", {"amount": 100}, key="crash-1")
+
+    reset_dependencies()  # the retry lands on a fresh container with a cold cache
+    retry = post(f"/accounts/{account}/{route}", {"amount": 100}, key="crash-1")
+    balance = 200 if route == "deposits" else 0
+    assert (retry.status, retry.json) == (
+        201,
+        {"account_id": account, "version": 3, "balance": balance},
+    )
+    assert retry.headers["idempotent-replayed"] == "true"
+    again = post(f"/accounts/{account}/{route}", {"amount": 100}, key="crash-1")
+    assert again.json == retry.json
+    assert len(events_of(account)) == 3
+
+
+def test_a_crash_during_a_transfer_then_a_retry_moves_the_money_once():
+    source, target = funded(100), funded(0 + 1)
+    dying = dependencies.ledger()
+    dying.repository.store = CrashAfterWrite(dying.repository.store)  # type: ignore[assignment]
+    body = {"from_account": source, "to_account": target, "amount": 60}
+    with pytest.raises(ProcessDied):
+        post("/transfers", body, key="t-crash")
+    reset_dependencies()
+    retry = post("/transfers", body, key="t-crash")
+    assert retry.status == 201
+    assert (len(events_of(source)), len(events_of(target))) == (3, 3)
+
+
+class AlwaysLoses:
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+
+    def append(self, commits: Sequence[Commit], receipt: Receipt | None = None) -> None:
+        raise ConcurrencyError([])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def test_endless_conflicts_end_in_409_concurrency_conflict():
+    account = funded(100)
+    ledger = dependencies.ledger()
+    ledger.repository.store = AlwaysLoses(ledger.repository.store)  # type: ignore[assignment]
+    reply = post(f"/accounts/{account}/deposits", {"amount": 1})
+    assert (reply.status, reply.json["error"]) == (409, "concurrency_conflict")
+
+
+def test_throttling_that_outlasts_retries_is_503_and_writes_nothing():
+    account = funded(100)
+    Throttle(dependencies.client("dynamodb"), "TransactWriteItems", times=1)
+    reply = post(f"/accounts/{account}/deposits", {"amount": 5}, key="busy")
+    assert (reply.status, reply.json["error"]) == (503, "service_unavailable")
+    assert reply.headers["retry-after"] == "1"
+    assert reply.json["details"] == [{"retry_after": 1}]
+    assert len(events_of(account)) == 2
+    again = post(f"/accounts/{account}/deposits", {"amount": 5}, key="busy")
+    assert (again.status, again.json["balance"]) == (201, 105)
+
+
+def test_throttled_reads_are_503():
+    account = funded(100)
+    dependencies.use_ledger(None)
+    Throttle(dependencies.client("dynamodb"), "Query", times=1)
+    reply = post(f"/accounts/{account}/deposits", {"amount": 5})
+    assert reply.status == 503
+    table = dependencies.settings().events_table
+    assert len(boto3.client("dynamodb").scan(TableName=table)["Items"]) == 2

@@ -1,0 +1,152 @@
+"""Query routes through the Lambda entry point, over moto."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openapi_spec_validator import validate
+
+from tests.handlers.test_commands import funded, get, open_account, post
+
+pytestmark = pytest.mark.usefixtures("stack")
+
+
+def test_strong_read_folds_the_event_store():
+    account = funded(250)
+    reply = get(f"/accounts/{account}", consistency="strong")
+    assert reply.status == 200
+    assert reply.json == {
+        "account_id": account,
+        "owner": "Ada",
+        "currency": "EUR",
+        "balance": 250,
+        "status": "open",
+        "version": 2,
+    }
+    assert reply.headers["etag"] == '"2"'
+
+
+def test_unknown_account_reads_are_404():
+    missing = "0a0a0a0a-0000-4000-8000-000000000000"
+    for path, query in (
+        (f"/accounts/{missing}", {}),
+        (f"/accounts/{missing}", {"consistency": "strong"}),
+        (f"/accounts/{missing}/events", {}),
+        (f"/accounts/{missing}/state", {"version": 1}),
+    ):
+        reply = get(path, **query)
+        assert (reply.status, reply.json["error"]) == (404, "not_found"), path
+
+
+def test_events_page_with_after_and_limit():
+    account = funded(1)
+    for amount in range(2, 6):
+        post(f"/accounts/{account}/deposits", {"amount": amount})
+    first = get(f"/accounts/{account}/events", limit=3).json
+    assert ([e["version"] for e in first["events"]], first["next_after"]) == ([1, 2, 3], 3)
+    rest = get(f"/accounts/{account}/events", after=first["next_after"], limit=3).json
+    assert ([e["version"] for e in rest["events"]], rest["next_after"]) == ([4, 5, 6], None)
+    last = get(f"/accounts/{account}/events", after=4, limit=1).json
+    assert ([e["version"] for e in last["events"]], last["next_after"]) == ([5], 5)
+    assert get(f"/accounts/{account}/events", after=6).json == {"events": [], "next_after": None}
+    event = first["events"][1]
+    assert set(event) == {
+        "version",
+        "type",
+        "schema_version",
+        "data",
+        "recorded_at",
+        "command_id",
+        "correlation_id",
+        "actor",
+        "hash",
+    }
+    assert (event["type"], event["schema_version"], event["data"]) == (
+        "Deposited",
+        1,
+        {"amount": 1},
+    )
+    assert len(event["hash"]) == 64
+
+
+@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 1001}, {"after": -1}, {"limit": "x"}])
+def test_bad_paging_is_422(query):
+    account = open_account()
+    assert get(f"/accounts/{account}/events", **query).status == 422
+
+
+def test_state_at_a_version_and_at_a_time():
+    account = funded(100)
+    post(f"/accounts/{account}/withdrawals", {"amount": 30})
+    events = get(f"/accounts/{account}/events").json["events"]
+    at_two = get(f"/accounts/{account}/state", version=2)
+    assert (at_two.status, at_two.json["balance"], at_two.json["version"]) == (200, 100, 2)
+    assert get(f"/accounts/{account}/state", version=1).json["balance"] == 0
+    assert get(f"/accounts/{account}/state", version=4).status == 404
+    at_time = get(f"/accounts/{account}/state", at=events[1]["recorded_at"]).json
+    assert at_time["version"] >= 2
+    before = get(f"/accounts/{account}/state", at="2000-01-01T00:00:00Z")
+    assert (before.status, before.json["error"]) == (404, "not_found")
+    now = get(f"/accounts/{account}/state", at="2999-01-01T00:00:00+02:00").json
+    assert (now["balance"], now["version"]) == (70, 3)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"version": 1, "at": "2026-01-01T00:00:00Z"},
+        {"at": "yesterday"},
+        {"at": "2026-01-01T00:00:00"},
+        {"version": 0},
+    ],
+)
+def test_state_needs_exactly_one_valid_point(query):
+    account = open_account()
+    reply = get(f"/accounts/{account}/state", **query)
+    assert (reply.status, reply.json["error"]) == (422, "validation_error")
+
+
+def test_bad_consistency_is_422():
+    assert get(f"/accounts/{open_account()}", consistency="psychic").status == 422
+
+
+def test_bad_cursor_is_422():
+    reply = get("/accounts", cursor="not-a-cursor")
+    assert (reply.status, reply.json["error"]) == (422, "validation_error")
+
+
+ROUTES = {
+    ("post", "/accounts"),
+    ("post", "/accounts/{account_id}/deposits"),
+    ("post", "/accounts/{account_id}/withdrawals"),
+    ("post", "/transfers"),
+    ("post", "/accounts/{account_id}/close"),
+    ("get", "/accounts/{account_id}"),
+    ("get", "/accounts/{account_id}/events"),
+    ("get", "/accounts/{account_id}/state"),
+    ("get", "/accounts"),
+}
+
+
+def test_openapi_document_is_valid_and_lists_every_route():
+    reply = get("/openapi.json")
+    assert reply.status == 200
+    document = reply.json
+    validate(document)
+    assert document["openapi"].startswith("3.")
+    listed = {(m, p) for p, item in document["paths"].items() for m in item}
+    assert listed >= ROUTES
+    deposit = document["paths"]["/accounts/{account_id}/deposits"]["post"]
+    assert "requestBody" in deposit
+    assert {"201", "409", "422"} <= set(deposit["responses"])
+
+
+def test_swagger_ui_is_served_without_a_cdn():
+    reply = get("/docs")
+    assert reply.status == 200
+    assert reply.headers["content-type"].startswith("text/html")
+    assert "swagger" in reply.text.lower()
+    assert "cdn" not in reply.text.lower() or "unpkg" not in reply.text.lower()
+    json.dumps(reply.text)  # the page is a single self-contained document
