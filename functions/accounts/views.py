@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from accounts.decider import account_id_of
 from accounts.events import (
     AccountClosed,
     AccountEvent,
@@ -15,6 +16,7 @@ from accounts.events import (
     Withdrawn,
 )
 from accounts.state import Account
+from eventcore.events import Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,11 @@ def project(view: AccountView | None, account_id: str, event: AccountEvent) -> A
         case AccountClosed():
             return replace(view, status="closed", version=version)
     raise ValueError(f"{account_id}: cannot project {event.type} at version {version}")
+
+
+def project_stream(view: AccountView | None, stream: str, event: Event) -> AccountView:
+    """`project` in the shape the generic projector calls."""
+    return project(view, account_id_of(stream), event)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

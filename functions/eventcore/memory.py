@@ -5,10 +5,14 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Iterator, Sequence
+from typing import Generic, TypeVar
 
 from eventcore.commits import Commit, Receipt
+from eventcore.projector import Projected, StaleView
 from eventcore.snapshots import Snapshot
 from eventcore.store import ConcurrencyError, Conflict, DuplicateRequest
+
+V = TypeVar("V")
 
 
 class InMemoryEventStore:
@@ -92,3 +96,40 @@ class InMemorySnapshotStore:
     def save(self, snapshot: Snapshot) -> None:
         with self._lock:
             self._snapshots.setdefault(snapshot.stream_id, {})[snapshot.version] = snapshot
+
+
+class InMemoryViewStore(Generic[V]):
+    """A `ViewStore` kept in a dict, with the same conditional semantics as the real ones."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Projected[V]] = {}
+        self.writes = 0
+        self._lock = threading.Lock()
+
+    def load(self, stream_id: str) -> Projected[V]:
+        with self._lock:
+            return self.items.get(stream_id, Projected(None, 0))
+
+    def save(self, stream_id: str, projected: Projected[V], expected_version: int) -> None:
+        with self._lock:
+            self._check(stream_id, expected_version)
+            self.items[stream_id] = projected
+            self.writes += 1
+
+    def park(
+        self, stream_id: str, progress: Projected[V], at: int, error: str, expected_version: int
+    ) -> None:
+        with self._lock:
+            self._check(stream_id, expected_version)
+            self.items[stream_id] = Projected(progress.view, progress.version, error)
+            self.writes += 1
+
+    def unpark(self, stream_id: str) -> None:
+        with self._lock:
+            current = self.items[stream_id]
+            self.items[stream_id] = Projected(current.view, current.version)
+
+    def _check(self, stream_id: str, expected_version: int) -> None:
+        current = self.items.get(stream_id, Projected(None, 0))
+        if current.version != expected_version or current.parked is not None:
+            raise StaleView(f"{stream_id} is at {current.version}, not {expected_version}")

@@ -10,18 +10,25 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from accounts.events import registry
 from accounts.ledger import Ledger
 from accounts.repository import account_repository
-from adapters.account_views_dynamodb import DynamoDBAccountViews
+from accounts.views import AccountView, project_stream
+from adapters.account_views_dynamodb import MODEL, DynamoDBAccountViews, DynamoDBAccountViewStore
 from adapters.event_store_dynamodb import DynamoDBEventStore
+from adapters.parked_streams_dynamodb import ParkedStreams
 from adapters.projection_slots_dynamodb import ActiveSlots
 from adapters.snapshot_store_s3 import S3SnapshotStore
 from eventcore.cache import StateCache
+from eventcore.commits import format_time
+from eventcore.projector import StreamProjector
+from eventcore.snapshotting import SnapshotWriter
 from handlers.settings import Settings
 
 
 class _Container:
     ledger: Ledger | None = None
+    projector: StreamProjector[AccountView] | None = None
 
 
 @cache
@@ -54,6 +61,43 @@ def ledger() -> Ledger:
 def use_ledger(replacement: Ledger | None) -> None:
     """Install a ledger (tests, the local stack), or None to build from settings again."""
     _Container.ledger = replacement
+
+
+def projector() -> StreamProjector[AccountView]:
+    if _Container.projector is None:
+        _Container.projector = _build_projector(settings())
+    return _Container.projector
+
+
+def use_projector(replacement: StreamProjector[AccountView] | None) -> None:
+    _Container.projector = replacement
+
+
+def account_view_store(
+    config: Settings, slot: str | None = None, dynamodb: Any = None
+) -> DynamoDBAccountViewStore:
+    """The accounts read model's writer: on the live slot, or on `slot` (a rebuild)."""
+    dynamodb = dynamodb or client("dynamodb")
+    tables = {"blue": config.accounts_table_blue, "green": config.accounts_table_green}
+    slots = ActiveSlots(dynamodb, config.projections_table)
+    parked = ParkedStreams(
+        dynamodb, config.projections_table, MODEL, lambda: format_time(utc_now())
+    )
+    table = tables[slot] if slot else (lambda: tables[slots.active(MODEL)])
+    return DynamoDBAccountViewStore(dynamodb, table, parked)
+
+
+def _build_projector(config: Settings) -> StreamProjector[AccountView]:
+    store = DynamoDBEventStore(client("dynamodb"), config.events_table)
+    snapshots = S3SnapshotStore(client("s3"), config.snapshot_bucket)
+    repository = account_repository(store, snapshots)
+    return StreamProjector(
+        views=account_view_store(config),
+        projection=project_stream,
+        store=store,
+        registry=registry,
+        after_apply=SnapshotWriter(repository, snapshots, config.snapshot_every),
+    )
 
 
 def _build(config: Settings) -> Ledger:

@@ -12,6 +12,7 @@ from handlers import dependencies
 
 def reset_dependencies() -> None:
     dependencies.use_ledger(None)
+    dependencies.use_projector(None)
     dependencies.settings.cache_clear()
     dependencies.client.cache_clear()
 

@@ -1,0 +1,60 @@
+"""The register of parked streams, in the projections table (`pk` = "parked#<model>")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedStream:
+    stream_id: str
+    version: int
+    error: str
+    parked_at: str
+
+
+class ParkedStreams:
+    def __init__(self, client: Any, table: str, model: str, clock: Callable[[], str]) -> None:
+        self._client = client
+        self._table = table
+        self._pk = f"parked#{model}"
+        self._clock = clock
+
+    def add(self, stream_id: str, version: int, error: str) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item={
+                "pk": {"S": self._pk},
+                "sk": {"S": stream_id},
+                "version": {"N": str(version)},
+                "error": {"S": error[:1000]},
+                "parked_at": {"S": self._clock()},
+            },
+        )
+
+    def remove(self, stream_id: str) -> None:
+        self._client.delete_item(
+            TableName=self._table, Key={"pk": {"S": self._pk}, "sk": {"S": stream_id}}
+        )
+
+    def __iter__(self) -> Iterator[ParkedStream]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": self._pk}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._client.query(**request)
+            for item in page.get("Items", []):
+                yield ParkedStream(
+                    item["sk"]["S"],
+                    int(item["version"]["N"]),
+                    item["error"]["S"],
+                    item["parked_at"]["S"],
+                )
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

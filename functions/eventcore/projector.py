@@ -1,0 +1,184 @@
+"""Keeping a read model exactly right from commits that arrive late, twice, out of order or never.
+
+Per stream the read model stores its view and the last version applied to it (the high-water
+mark). Commits at or below the mark are skipped; commits that do not follow it seamlessly are
+replaced by a catch-up read of the event table, the record of truth. Every write is conditional
+on the mark it started from, so concurrent projectors can neither double-apply nor go backwards.
+A stream whose events cannot be projected is parked, and the rest carry on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from eventcore.cache import StateCache
+from eventcore.commits import Commit
+from eventcore.errors import IntegrityError
+from eventcore.events import Event, EventRegistry
+from eventcore.store import EventStore
+
+V = TypeVar("V")
+
+# Errors of pure code (decoding, validation, projection): retrying cannot fix them.
+POISON = (IntegrityError, ValueError, TypeError, KeyError, AttributeError, LookupError)
+
+
+@dataclass(frozen=True, slots=True)
+class Projected(Generic[V]):
+    """A stream's view after `version`; `parked` holds the error when the stream is parked."""
+
+    view: V | None
+    version: int = 0
+    parked: str | None = None
+
+
+class StaleView(Exception):
+    """The stored high-water mark was not the expected one: someone else wrote first."""
+
+
+class ViewStore(Protocol[V]):
+    """Where one read model keeps its views and high-water marks."""
+
+    def load(self, stream_id: str) -> Projected[V]:
+        """The stored view (strongly consistent); version 0 and no view when there is none."""
+        ...
+
+    def save(self, stream_id: str, projected: Projected[V], expected_version: int) -> None:
+        """Write the view if the stored mark is still `expected_version` and the stream is not
+        parked; raise `StaleView` otherwise."""
+        ...
+
+    def park(
+        self, stream_id: str, progress: Projected[V], at: int, error: str, expected_version: int
+    ) -> None:
+        """Save `progress` (the view up to the event before `at`) with the stream parked at
+        `at`, on the same condition as `save`."""
+        ...
+
+
+Projection = Callable[[V | None, str, Event], V]
+AfterApply = Callable[[str, int, Sequence[Commit]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    applied: int = 0
+    skipped: int = 0
+    caught_up: bool = False
+    parked_at: int | None = None
+
+
+class Poison(Exception):
+    """Event `version` cannot be projected; `progress` is the view up to the one before it."""
+
+    def __init__(self, version: int, cause: Exception, progress: Projected[Any]) -> None:
+        super().__init__(f"version {version}: {type(cause).__name__}: {cause}")
+        self.version = version
+        self.progress = progress
+
+
+class StreamProjector(Generic[V]):
+    """Applies commits of one stream at a time to a `ViewStore`, coalesced into one write.
+
+    `after_apply(stream, previous_version, commits)` runs before the view is saved (e.g. to
+    write snapshots), so a failure there leaves the mark untouched and the commits redelivered.
+    """
+
+    def __init__(
+        self,
+        *,
+        views: ViewStore[V],
+        projection: Projection[V],
+        store: EventStore,
+        registry: EventRegistry,
+        after_apply: AfterApply | None = None,
+        cache: StateCache[Projected[V]] | None = None,
+        max_attempts: int = 5,
+    ) -> None:
+        self.views = views
+        self.projection = projection
+        self.store = store
+        self.registry = registry
+        self.after_apply = after_apply
+        self.cache = cache if cache is not None else StateCache()
+        self.max_attempts = max_attempts
+
+    def project(self, stream_id: str, commits: Sequence[Commit]) -> Result:
+        """Bring the stream's view up to at least the newest of `commits`."""
+        for _ in range(self.max_attempts):
+            current = self._current(stream_id)
+            try:
+                return self._advance(stream_id, current, commits)
+            except StaleView:
+                self.cache.discard(stream_id)
+        raise StaleView(f"{stream_id}: the view kept moving under {self.max_attempts} attempts")
+
+    def replay(self, stream_id: str) -> Result:
+        """Catch a stream up from the event table, whatever arrived (used after unparking)."""
+        self.cache.discard(stream_id)
+        return self.project(stream_id, [])
+
+    def _current(self, stream_id: str) -> Projected[V]:
+        cached = self.cache.get(stream_id)
+        return cached if cached is not None else self.views.load(stream_id)
+
+    def _advance(self, stream_id: str, current: Projected[V], commits: Sequence[Commit]) -> Result:
+        if current.parked is not None:
+            return Result(skipped=len(commits))
+        pending = sorted(
+            {c.version: c for c in commits if c.last_version > current.version}.values(),
+            key=lambda c: c.version,
+        )
+        skipped = len(commits) - len(pending)
+        caught_up = not _follows(current.version, pending) or not commits
+        if caught_up:
+            # A gap (or nothing given): the event table has everything after the mark.
+            try:
+                pending = list(self.store.read(stream_id, after=current.version))
+            except POISON as unreadable:
+                return self._park(
+                    stream_id, current, Poison(current.version + 1, unreadable, current)
+                )
+        if not pending:
+            return Result(skipped=skipped)
+        try:
+            view, version = self._fold(stream_id, current, pending)
+        except Poison as poison:
+            return self._park(stream_id, current, poison)
+        if self.after_apply is not None:
+            self.after_apply(stream_id, current.version, pending)
+        projected = Projected(view, version)
+        self.views.save(stream_id, projected, current.version)
+        self.cache.put(stream_id, projected)
+        return Result(applied=version - current.version, skipped=skipped, caught_up=caught_up)
+
+    def _park(self, stream_id: str, current: Projected[V], poison: Poison) -> Result:
+        progress = Projected(poison.progress.view, poison.progress.version, str(poison))
+        self.views.park(stream_id, progress, poison.version, str(poison), current.version)
+        self.cache.discard(stream_id)
+        return Result(applied=progress.version - current.version, parked_at=poison.version)
+
+    def _fold(
+        self, stream_id: str, current: Projected[V], commits: Sequence[Commit]
+    ) -> tuple[V | None, int]:
+        view, version = current.view, current.version
+        for commit in commits:
+            for offset, stored in enumerate(commit.events):
+                at = commit.version + offset
+                try:
+                    view = self.projection(view, stream_id, self.registry.load(stored))
+                except POISON as cause:
+                    raise Poison(at, cause, Projected(view, version)) from cause
+            version = commit.last_version
+        return view, version
+
+
+def _follows(version: int, commits: Sequence[Commit]) -> bool:
+    """True when `commits` continue seamlessly from `version`."""
+    for commit in commits:
+        if commit.version != version + 1:
+            return False
+        version = commit.last_version
+    return True

@@ -1,0 +1,81 @@
+"""From a Lambda DynamoDB Streams batch to per-stream projection, and back to a partial-batch
+response.
+
+Records are grouped by stream so each stream costs one write per batch. A stream that fails
+for a transient reason is reported by its lowest sequence number in the batch; Lambda then
+redelivers from there, and what was already applied is skipped by the high-water marks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from adapters.commit_item import from_item
+from eventcore.commits import Commit
+from eventcore.projector import Result
+
+logger = Logger(child=True)
+
+
+@dataclass
+class StreamRecords:
+    sequence_numbers: list[str] = field(default_factory=list)
+    commits: list[Commit] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+    def first_sequence_number(self) -> str:
+        return min(self.sequence_numbers, key=int)
+
+
+def group(records: Iterable[dict[str, Any]]) -> dict[str, StreamRecords]:
+    streams: dict[str, StreamRecords] = {}
+    for record in records:
+        change = record.get("dynamodb", {})
+        stream_id = change.get("Keys", {}).get("pk", {}).get("S")
+        if stream_id is None:
+            logger.warning("record without a stream key", extra={"event_id": record.get("eventID")})
+            continue
+        entry = streams.setdefault(stream_id, StreamRecords())
+        entry.sequence_numbers.append(str(change.get("SequenceNumber", "0")))
+        if record.get("eventName") != "INSERT":
+            # Commits are never modified or deleted by the application: this is an alarm.
+            logger.error(
+                "event table item changed or removed",
+                extra={"stream_id": stream_id, "event_name": record.get("eventName")},
+            )
+            continue
+        try:
+            entry.commits.append(from_item(change["NewImage"]))
+        except (KeyError, ValueError, TypeError) as broken:
+            # The table is the record: the projector will read it there instead.
+            entry.unreadable.append(f"{type(broken).__name__}: {broken}")
+    return streams
+
+
+@dataclass
+class BatchReport:
+    failures: list[str] = field(default_factory=list)
+    results: dict[str, Result] = field(default_factory=dict)
+
+    def response(self) -> dict[str, Any]:
+        return {"batchItemFailures": [{"itemIdentifier": s} for s in self.failures]}
+
+
+def process(
+    records: Sequence[dict[str, Any]], project: Callable[[str, Sequence[Commit]], Result]
+) -> BatchReport:
+    report = BatchReport()
+    for stream_id, entry in group(records).items():
+        try:
+            report.results[stream_id] = project(stream_id, entry.commits)
+        except Exception:
+            # The isolation boundary: poison is parked inside `project`, so what reaches here is
+            # transient (throttling, timeouts) or unforeseen. Either way only this stream is
+            # retried; after the retry limit its records go to the on-failure queue.
+            logger.exception("stream will be retried", extra={"stream_id": stream_id})
+            report.failures.append(entry.first_sequence_number())
+    return report

@@ -1,0 +1,205 @@
+"""The projector Lambda on records that moto's stream really produced, and the read-model routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from esctl.stream_records import StreamReader, stream_arn
+from handlers import dependencies, projector
+from tests.handlers.test_commands import funded, get, open_account, post
+from tests.http import LambdaContext
+
+pytestmark = pytest.mark.usefixtures("stack")
+
+
+def reader() -> StreamReader:
+    dynamodb = boto3.client("dynamodb")
+    arn = stream_arn(dynamodb, dependencies.settings().events_table)
+    return StreamReader(boto3.client("dynamodbstreams"), arn, "eu-west-1")
+
+
+def project(records: list[dict[str, Any]]) -> dict[str, Any]:
+    return projector.handler({"Records": records}, LambdaContext(function_name="projector"))
+
+
+def test_records_from_moto_are_lambda_shaped():
+    open_account()
+    (record,) = reader().poll()
+    assert record["eventName"] == "INSERT"
+    assert record["eventSourceARN"].startswith("arn:aws:dynamodb:")
+    assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], int)
+    assert record["dynamodb"]["NewImage"]["pk"]["S"].startswith("Account-")
+    assert record["dynamodb"]["StreamViewType"] == "NEW_IMAGE"
+
+
+def test_read_model_follows_commands():
+    stream = reader()
+    source, target = funded(500), open_account("Bob")
+    post("/transfers", {"from_account": source, "to_account": target, "amount": 120})
+    assert get(f"/accounts/{source}").status == 404  # nothing projected yet
+    assert project(stream.poll()) == {"batchItemFailures": []}
+    reply = get(f"/accounts/{source}")
+    assert (reply.status, reply.headers["etag"]) == (200, '"3"')
+    assert reply.json == get(f"/accounts/{source}", consistency="strong").json
+    assert get(f"/accounts/{target}").json["balance"] == 120
+
+
+def test_listing_pages_through_the_read_model():
+    stream = reader()
+    accounts = {open_account(f"owner {n}") for n in range(7)}
+    project(stream.poll())
+    seen: list[str] = []
+    cursor = None
+    for _ in range(10):
+        query: dict[str, Any] = {"limit": 3}
+        if cursor:
+            query["cursor"] = cursor
+        page = get("/accounts", **query).json
+        seen += [a["account_id"] for a in page["accounts"]]
+        assert all(
+            set(a) == {"account_id", "owner", "currency", "balance", "status", "version"}
+            for a in page["accounts"]
+        )
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(accounts)
+
+
+def test_redelivered_and_reordered_batches_change_nothing():
+    stream = reader()
+    account = funded(100)
+    post(f"/accounts/{account}/withdrawals", {"amount": 40})
+    records = stream.poll()
+    project(records[::-1])
+    project(records + records)
+    assert get(f"/accounts/{account}").json["balance"] == 60
+
+
+def test_a_dropped_record_is_caught_up_from_the_table():
+    stream = reader()
+    account = funded(100)
+    post(f"/accounts/{account}/deposits", {"amount": 5})
+    records = stream.poll()
+    project([records[0], records[2]])  # version 2 never arrives
+    assert (
+        get(f"/accounts/{account}").json == get(f"/accounts/{account}", consistency="strong").json
+    )
+
+
+def test_snapshots_are_written_every_n_versions(monkeypatch):
+    monkeypatch.setenv("SNAPSHOT_EVERY", "3")
+    dependencies.settings.cache_clear()
+    stream = reader()
+    account = funded(1)
+    for _ in range(5):
+        post(f"/accounts/{account}/deposits", {"amount": 1})
+    project(stream.poll())
+    s3 = boto3.client("s3")
+    keys = sorted(
+        o["Key"]
+        for o in s3.list_objects_v2(Bucket=dependencies.settings().snapshot_bucket)["Contents"]
+    )
+    prefix = f"snapshots/Account-{account}/"
+    assert keys == [
+        f"{prefix}000000000003.json",
+        f"{prefix}000000000006.json",
+        f"{prefix}latest.json",
+    ]
+    # A cold command now reads the snapshot and only the commits after it.
+    dependencies.use_ledger(None)
+    assert post(f"/accounts/{account}/deposits", {"amount": 1}).json["balance"] == 7
+
+
+def test_a_poison_stream_is_parked_on_dynamodb_and_replay_heals_it():
+    import threading
+
+    from accounts.events import registry
+    from accounts.views import project_stream
+    from eventcore.projector import StreamProjector
+
+    stream = reader()
+    good, bad = funded(10), funded(20)
+    fixed = threading.Event()
+
+    def buggy(view: Any, stream_id: str, event: Any) -> Any:
+        if stream_id.endswith(bad) and event.type == "Deposited" and not fixed.is_set():
+            raise ValueError("unsupported deposit")
+        return project_stream(view, stream_id, event)
+
+    views = dependencies.account_view_store(dependencies.settings())
+    store = dependencies.ledger().repository.store
+    projector_ = StreamProjector(views=views, projection=buggy, store=store, registry=registry)
+    from handlers.stream_batch import process
+
+    report = process(stream.poll(), projector_.project)
+    assert report.failures == []
+    assert get(f"/accounts/{good}").json["balance"] == 10
+    assert get(f"/accounts/{bad}").json["version"] == 1  # kept up to the poison
+    parked = list(views.parked)
+    assert [(p.stream_id, p.version) for p in parked] == [(f"Account-{bad}", 2)]
+    assert "unsupported deposit" in parked[0].error
+
+    post(f"/accounts/{bad}/deposits", {"amount": 1})
+    post(f"/accounts/{good}/deposits", {"amount": 1})
+    process(stream.poll(), projector_.project)
+    assert get(f"/accounts/{bad}").json["version"] == 1  # skipped while parked
+    assert get(f"/accounts/{good}").json["balance"] == 11
+
+    fixed.set()
+    views.unpark(f"Account-{bad}")
+    projector_.replay(f"Account-{bad}")
+    assert get(f"/accounts/{bad}").json == get(f"/accounts/{bad}", consistency="strong").json
+    assert list(views.parked) == []
+
+
+def test_racing_projectors_on_dynamodb_apply_each_event_once():
+    import threading
+
+    from tests.aws import Serialized
+
+    stream = reader()
+    account = funded(1)
+    for _ in range(30):
+        post(f"/accounts/{account}/deposits", {"amount": 1})
+    records = stream.poll()
+    serialized = Serialized(boto3.client("dynamodb"))
+    errors: list[BaseException] = []
+
+    def run(seed: int) -> None:
+        import random
+
+        from handlers.stream_batch import process
+
+        config = dependencies.settings()
+        views = dependencies.account_view_store(config, dynamodb=serialized)
+        from accounts.events import registry
+        from accounts.views import project_stream
+        from adapters.event_store_dynamodb import DynamoDBEventStore
+        from eventcore.projector import StreamProjector
+
+        store = DynamoDBEventStore(serialized, config.events_table)
+        mine = StreamProjector(
+            views=views, projection=project_stream, store=store, registry=registry
+        )
+        shuffled = records[:]
+        random.Random(seed).shuffle(shuffled)
+        try:
+            for start in range(0, len(shuffled), 4):
+                assert process(shuffled[start : start + 4], mine.project).failures == []
+        except BaseException as failure:  # reported to the main thread
+            errors.append(failure)
+
+    threads = [threading.Thread(target=run, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert (
+        get(f"/accounts/{account}").json == get(f"/accounts/{account}", consistency="strong").json
+    )
+    assert get(f"/accounts/{account}").json["balance"] == 31
