@@ -9,7 +9,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # Pinned: npm's aws-cdk@3.0.0 was published by mistake and cannot read current assemblies.
 CDK := npx --yes aws-cdk@^2.1100
 
-.PHONY: install lint typecheck test synth deploy destroy clean
+.PHONY: install lint typecheck test bench synth deploy destroy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ typecheck: install
 
 test: lint typecheck
 	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench
 
 synth: install
 	rm -rf cdk.out
