@@ -9,11 +9,15 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # Pinned: npm's aws-cdk@3.0.0 was published by mistake and cannot read current assemblies.
 CDK := npx --yes aws-cdk@^2.1100
 
-.PHONY: install lint typecheck test bench synth deploy destroy clean
+.PHONY: install lint typecheck test run bench synth deploy destroy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	# The Lambda code (functions/) and the operator tools import each other as top-level packages.
+	$(BIN)/python -c 'import pathlib, site; pathlib.Path(site.getsitepackages()[0], "ledger.pth").write_text("$(CURDIR)/functions\n$(CURDIR)\n")'
+	printf '#!/bin/sh\nexec "$$(dirname "$$0")/python" -m esctl "$$@"\n' > $(BIN)/esctl
+	chmod +x $(BIN)/esctl
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -28,6 +32,9 @@ typecheck: install
 
 test: lint typecheck
 	$(BIN)/pytest
+
+run: install
+	$(BIN)/esctl serve
 
 bench: install
 	$(BIN)/python -m bench

@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
@@ -52,6 +52,12 @@ app = APIGatewayHttpResolver(enable_validation=True)
 app.enable_swagger(path="/docs", title="Ledger API", version="1.0.0")
 
 AccountIdPath = Annotated[str, Path(pattern=ACCOUNT_ID_PATTERN, max_length=64)]
+# Declared for the OpenAPI document; `command_request` reads and checks them (400, not 422).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(description="required: 1-128 visible characters, unique per intended effect"),
+]
+IfMatch = Annotated[str | None, Header(description='optional: the ETag (e.g. "3") you expect')]
 
 
 def _json(status: int, body: Any, version: int | None = None, **headers: str) -> Response[str]:
@@ -82,13 +88,15 @@ def _responses(ok: int, model: type, *errors: int) -> dict[int, Any]:
     return described
 
 
-COMMAND_ERRORS = (400, 404, 409, 412, 413, 422, 503)
+COMMAND_ERRORS = (400, 404, 409, 412, 413, 415, 422, 503)
 
 # ---- commands -----------------------------------------------------------------------------
 
 
-@app.post("/accounts", responses=_responses(201, Opened, 400, 409, 413, 422, 503), status_code=201)
-def open_account(body: OpenAccountBody) -> Response[str]:
+@app.post(
+    "/accounts", responses=_responses(201, Opened, 400, 409, 413, 415, 422, 503), status_code=201
+)
+def open_account(body: OpenAccountBody, idempotency_key: IdempotencyKey = None) -> Response[str]:
     request = command_request(app.current_event, body)
     outcome = dependencies.ledger().open_account(body.owner, body.currency, request)
     return _outcome(outcome)
@@ -99,7 +107,12 @@ def open_account(body: OpenAccountBody) -> Response[str]:
     responses=_responses(201, Moved, *COMMAND_ERRORS),
     status_code=201,
 )
-def deposit(account_id: AccountIdPath, body: AmountBody) -> Response[str]:
+def deposit(
+    account_id: AccountIdPath,
+    body: AmountBody,
+    idempotency_key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> Response[str]:
     request = command_request(app.current_event, body)
     return _outcome(dependencies.ledger().deposit(account_id, body.amount, request))
 
@@ -109,7 +122,12 @@ def deposit(account_id: AccountIdPath, body: AmountBody) -> Response[str]:
     responses=_responses(201, Moved, *COMMAND_ERRORS),
     status_code=201,
 )
-def withdraw(account_id: AccountIdPath, body: AmountBody) -> Response[str]:
+def withdraw(
+    account_id: AccountIdPath,
+    body: AmountBody,
+    idempotency_key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> Response[str]:
     request = command_request(app.current_event, body)
     return _outcome(dependencies.ledger().withdraw(account_id, body.amount, request))
 
@@ -119,17 +137,19 @@ def withdraw(account_id: AccountIdPath, body: AmountBody) -> Response[str]:
     responses=_responses(201, Closed, *COMMAND_ERRORS),
     status_code=201,
 )
-def close(account_id: AccountIdPath) -> Response[str]:
+def close(
+    account_id: AccountIdPath, idempotency_key: IdempotencyKey = None, if_match: IfMatch = None
+) -> Response[str]:
     request = command_request(app.current_event, None)
     return _outcome(dependencies.ledger().close(account_id, request))
 
 
 @app.post(
     "/transfers",
-    responses=_responses(201, Transferred, 400, 404, 409, 413, 422, 503),
+    responses=_responses(201, Transferred, 400, 404, 409, 413, 415, 422, 503),
     status_code=201,
 )
-def transfer(body: TransferBody) -> Response[str]:
+def transfer(body: TransferBody, idempotency_key: IdempotencyKey = None) -> Response[str]:
     request = command_request(app.current_event, body)
     ledger = dependencies.ledger()
     outcome = ledger.transfer(body.from_account, body.to_account, body.amount, request)
@@ -244,6 +264,11 @@ def handle(
     if size > MAX_BODY_BYTES:
         message = f"the request body is over {MAX_BODY_BYTES} bytes"
         return _raw(error(413, "payload_too_large", message), event)
+    content_type = (event.get("headers") or {}).get("content-type", "application/json")
+    media_type = content_type.split(";")[0].strip().lower()
+    if body and media_type != "application/json" and not media_type.endswith("+json"):
+        message = "request bodies must be JSON (Content-Type: application/json)"
+        return _raw(error(415, "unsupported_media_type", message), event)
     try:
         return app.resolve(event, context)
     except RecursionError:

@@ -323,3 +323,19 @@ def test_events_are_stored_in_the_table_with_the_receipt():
     receipts = client.scan(TableName=config.idempotency_table)["Items"]
     assert len(receipts) == 2
     assert all(int(r["expires_at"]["N"]) > 0 for r in receipts)
+
+
+def test_non_json_bodies_are_415():
+    account = open_account()
+    reply = post(
+        f"/accounts/{account}/deposits",
+        raw_body="amount=5",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert (reply.status, reply.json["error"]) == (415, "unsupported_media_type")
+    charset = post(
+        f"/accounts/{account}/deposits",
+        {"amount": 5},
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert charset.status == 201

@@ -1,0 +1,13 @@
+#!/usr/bin/env python3
+"""CDK entry point. `CDK_OUTDIR=cdk.out python app.py` writes the cloud assembly without the CLI.
+
+Context: `-c stage=dev|prod` (default dev) and the knobs documented in infra/config.py.
+"""
+
+import aws_cdk as cdk
+
+from infra.stack import build
+
+app = cdk.App()
+build(app)
+app.synth()

@@ -1,0 +1,3 @@
+from esctl.cli import app
+
+app(prog_name="esctl")

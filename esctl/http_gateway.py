@@ -1,0 +1,134 @@
+"""A local stand-in for API Gateway (HTTP API, payload 2.0) in front of the real handlers."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+# API Gateway refuses bodies over 10 MB before any Lambda runs; so does this stand-in.
+MAX_GATEWAY_BODY = 10 * 1024 * 1024
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:local:000000000000:function:ledger"
+    aws_request_id: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 29_000
+
+
+def to_event(
+    method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str
+) -> dict[str, Any]:
+    """The API Gateway HTTP API v2 event for one request (no authorizer: the actor is anonymous)."""
+    url = urlsplit(target)
+    query = parse_qsl(url.query, keep_blank_values=True)
+    now = time.time()
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": url.path,
+        "rawQueryString": url.query,
+        "headers": {name.lower(): value for name, value in headers.items()},
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": headers.get("Host", "127.0.0.1"),
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": url.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": headers.get("User-Agent", ""),
+            },
+            "requestId": uuid.uuid4().hex,
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": formatdate(now, usegmt=True),
+            "timeEpoch": int(now * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if query:
+        event["queryStringParameters"] = dict(query)
+    if body:
+        try:
+            event["body"] = body.decode()
+        except UnicodeDecodeError:
+            event["body"] = base64.b64encode(body).decode()
+            event["isBase64Encoded"] = True
+    return event
+
+
+def serve(
+    host: str,
+    port: int,
+    route: Callable[[str], LambdaHandler],
+    log: Callable[[str], None] = print,
+) -> ThreadingHTTPServer:
+    """Start a threaded HTTP server that hands each request to `route(method)`'s handler."""
+
+    class Gateway(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "ledger-local"
+        # Headers and body go out in separate writes; with Nagle's algorithm and delayed ACKs
+        # every response would wait ~40 ms for nothing.
+        disable_nagle_algorithm = True
+
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_GATEWAY_BODY:
+                self._reply(
+                    413,
+                    {"Content-Type": "application/json"},
+                    b'{"message":"Request Entity Too Large"}',
+                )
+                self.close_connection = True
+                return
+            body = self.rfile.read(length) if length else b""
+            event = to_event(
+                self.command, self.path, dict(self.headers), body, self.client_address[0]
+            )
+            context = LambdaContext(
+                "ledger-" + self.command.lower(),
+                aws_request_id=event["requestContext"]["requestId"],
+            )
+            response = route(self.command)(event, context)
+            payload = response.get("body") or ""
+            raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
+            headers = dict(response.get("headers") or {})
+            headers.setdefault("Content-Type", "application/json")
+            self._reply(int(response["statusCode"]), headers, raw)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+        def _reply(self, status: int, headers: dict[str, str], raw: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                if name.lower() not in ("content-length", "connection"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}")
+
+    server = ThreadingHTTPServer((host, port), Gateway)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="http-gateway", daemon=True).start()
+    return server

@@ -1,0 +1,59 @@
+"""Named IAM action sets, so every grant in the stack reads as a sentence.
+
+CDK's `grant_read_write_data` and friends are broader than this ledger wants (for example they add
+`DeleteItem`/`UpdateItem`, which must never reach the event table), so grants are explicit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import aws_iam as iam
+
+from infra import nag
+
+# Loading a stream: one GetItem or a Query over its commits.
+TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
+# Appending to an append-only table: conditional PutItem, and ConditionCheckItem for the
+# TransactWriteItems that stores a transfer's two commits (or a commit plus its idempotency key).
+TABLE_APPEND = ("dynamodb:PutItem", "dynamodb:ConditionCheckItem")
+# Reading a read model: point reads, and listing accounts.
+READ_MODEL_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan")
+# Maintaining a read model: everything a projection (and a blue/green rebuild) writes.
+READ_MODEL_WRITE = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+)
+OBJECT_READ = ("s3:GetObject",)
+OBJECT_WRITE = ("s3:PutObject",)
+# Without ListBucket a GetObject on a missing key is a 403 rather than a 404, and "no snapshot
+# yet" is the normal case for a new stream.
+BUCKET_LIST = ("s3:ListBucket",)
+
+
+def allow(grantee: iam.IGrantable, actions: Sequence[str], resources: Sequence[str]) -> iam.Grant:
+    """Adds one Allow statement to the grantee's own policy."""
+    return iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(actions), resource_arns=list(resources)
+    )
+
+
+def allow_put_metric_data(grantee: iam.IGrantable, namespace: str) -> None:
+    """PutMetricData has no resource-level permissions, so AWS requires Resource "*"; the
+    cloudwatch:namespace condition is what keeps the grant to this service's own metrics."""
+    grantee.grant_principal.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": namespace}},
+        )
+    )
+    nag.acknowledge_star_resource(
+        grantee,
+        "cloudwatch:PutMetricData has no resource-level permissions (AWS only accepts"
+        f' Resource "*"); a cloudwatch:namespace = {namespace} condition limits it to this'
+        " service's own metrics.",
+    )

@@ -1,0 +1,170 @@
+"""Every deploy-time knob, read from CDK context in this one place.
+
+Precedence for each knob: an explicit context value (`-c name=value`), then the stage's entry in
+the `stages` context map (cdk.json), then `STAGE_DEFAULTS` below. `python app.py` does not read
+cdk.json (only the CDK CLI does), so `STAGE_DEFAULTS` is the source of truth and a test keeps
+cdk.json equal to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import aws_cdk as cdk
+from constructs import Node
+
+from infra.log_groups import RETENTION_BY_DAYS
+
+Stage = Literal["dev", "prod"]
+STAGES: tuple[Stage, ...] = ("dev", "prod")
+
+# CloudWatch Logs only accepts these retention periods.
+LOG_RETENTION_DAYS = frozenset(RETENTION_BY_DAYS)
+LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR"})
+
+STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
+    "dev": {
+        "snapshot_retention_days": 30,
+        "snapshot_every": 100,
+        "log_retention_days": 14,
+        "log_level": "INFO",
+        "api_throttle_rate_limit": 50,
+        "api_throttle_burst_limit": 100,
+        "projector_batch_size": 100,
+        "projector_max_batching_window_seconds": 1,
+        "projector_retry_attempts": 5,
+        "projector_max_record_age_seconds": 86400,
+        "projector_parallelization_factor": 1,
+        "iterator_age_alarm_seconds": 60,
+    },
+    "prod": {
+        "snapshot_retention_days": 365,
+        "snapshot_every": 100,
+        "log_retention_days": 365,
+        "log_level": "INFO",
+        "api_throttle_rate_limit": 500,
+        "api_throttle_burst_limit": 1000,
+        "projector_batch_size": 100,
+        "projector_max_batching_window_seconds": 1,
+        "projector_retry_attempts": 5,
+        "projector_max_record_age_seconds": 86400,
+        "projector_parallelization_factor": 2,
+        "iterator_age_alarm_seconds": 60,
+    },
+}
+
+_RANGES: Mapping[str, tuple[int, int]] = {
+    "snapshot_retention_days": (1, 36_500),
+    "snapshot_every": (1, 100_000),
+    "api_throttle_rate_limit": (1, 1_000_000),
+    "api_throttle_burst_limit": (1, 1_000_000),
+    "projector_batch_size": (1, 10_000),
+    "projector_max_batching_window_seconds": (0, 300),
+    # Lambda also accepts -1 (retry forever), which must never be used: one poison record would
+    # hold its shard until the stream's 24 h retention drops the records behind it.
+    "projector_retry_attempts": (0, 10_000),
+    "projector_max_record_age_seconds": (60, 604_800),
+    "projector_parallelization_factor": (1, 10),
+    "iterator_age_alarm_seconds": (1, 86_400),
+}
+# Knobs with no stage default: absent (or empty) means "feature off".
+OPTIONAL_KNOBS = ("jwt_issuer", "jwt_audience", "alarm_email")
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    stage: Stage
+    snapshot_retention_days: int
+    snapshot_every: int
+    log_retention_days: int
+    log_level: str
+    api_throttle_rate_limit: int
+    api_throttle_burst_limit: int
+    projector_batch_size: int
+    projector_max_batching_window_seconds: int
+    projector_retry_attempts: int
+    projector_max_record_age_seconds: int
+    projector_parallelization_factor: int
+    iterator_age_alarm_seconds: int
+    jwt_issuer: str | None = None
+    jwt_audience: tuple[str, ...] = ()
+    alarm_email: str | None = None
+
+    def __post_init__(self) -> None:
+        for knob, (low, high) in _RANGES.items():
+            value = getattr(self, knob)
+            if not low <= value <= high:
+                raise ValueError(f"{knob}={value} is outside {low}..{high}")
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"log_retention_days={self.log_retention_days} is not a CloudWatch Logs retention;"
+                f" use one of {sorted(LOG_RETENTION_DAYS)}"
+            )
+        if self.log_level not in LOG_LEVELS:
+            raise ValueError(f"log_level={self.log_level!r}; use one of {sorted(LOG_LEVELS)}")
+        if bool(self.jwt_issuer) != bool(self.jwt_audience):
+            # Half a JWT configuration is a mistake, not a request for IAM auth: say so.
+            raise ValueError("set both jwt_issuer and jwt_audience, or neither")
+
+    @property
+    def is_prod(self) -> bool:
+        return self.stage == "prod"
+
+    @property
+    def removal_policy(self) -> cdk.RemovalPolicy:
+        """For everything except the event table, which is retained in every stage."""
+        return cdk.RemovalPolicy.RETAIN if self.is_prod else cdk.RemovalPolicy.DESTROY
+
+    def name(self, suffix: str) -> str:
+        """A physical name unique per stage, e.g. `ledger-dev-command`."""
+        return f"ledger-{self.stage}-{suffix}"
+
+    @classmethod
+    def from_node(cls, node: Node) -> StackConfig:
+        stage = _stage(node.try_get_context("stage"))
+        stage_map = node.try_get_context("stages") or {}
+        overrides: Mapping[str, Any] = (
+            stage_map.get(stage, {}) if isinstance(stage_map, dict) else {}
+        )
+        values: dict[str, Any] = {}
+        for knob, default in STAGE_DEFAULTS[stage].items():
+            raw = node.try_get_context(knob)
+            if raw is None:
+                raw = overrides.get(knob, default)
+            # `-c name=value` on the CLI always arrives as a string.
+            values[knob] = _whole_number(knob, raw) if isinstance(default, int) else str(raw)
+        values["log_level"] = str(values["log_level"]).upper()  # `-c log_level=debug` is fine
+        return cls(
+            stage=stage,
+            jwt_issuer=_optional_str(node.try_get_context("jwt_issuer")),
+            jwt_audience=_audiences(node.try_get_context("jwt_audience")),
+            alarm_email=_optional_str(node.try_get_context("alarm_email")),
+            **values,
+        )
+
+
+def _stage(raw: object) -> Stage:
+    stage = "dev" if raw is None else str(raw)
+    if stage not in STAGES:
+        raise ValueError(f"stage={stage!r}; use one of {STAGES}")
+    return stage
+
+
+def _optional_str(raw: object) -> str | None:
+    text = "" if raw is None else str(raw).strip()
+    return text or None
+
+
+def _audiences(raw: object) -> tuple[str, ...]:
+    """Accepts a list (cdk.json) or a comma-separated string (`-c jwt_audience=a,b`)."""
+    items = raw if isinstance(raw, list) else str(raw or "").split(",")
+    return tuple(text for item in items if (text := str(item).strip()))
+
+
+def _whole_number(knob: str, raw: object) -> int:
+    try:
+        return int(str(raw))
+    except ValueError:
+        raise ValueError(f"{knob}={raw!r} is not a whole number") from None

@@ -1,0 +1,105 @@
+"""The HTTP API: exactly the documented routes, none of them reachable without authorization."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.infra.synth import Synth, flatten
+
+COMMAND_ROUTES = {
+    "POST /accounts",
+    "POST /accounts/{account_id}/deposits",
+    "POST /accounts/{account_id}/withdrawals",
+    "POST /transfers",
+    "POST /accounts/{account_id}/close",
+}
+QUERY_ROUTES = {
+    "GET /accounts",
+    "GET /accounts/{account_id}",
+    "GET /accounts/{account_id}/events",
+    "GET /accounts/{account_id}/state",
+    "GET /openapi.json",
+    "GET /docs",
+}
+
+
+def route_keys(synth: Synth) -> set[str]:
+    return {r["Properties"]["RouteKey"] for r in synth.of_type("AWS::ApiGatewayV2::Route").values()}
+
+
+@pytest.mark.parametrize("fixture", ["dev", "prod", "custom"])
+def test_exactly_the_documented_routes(request: pytest.FixtureRequest, fixture: str) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    assert route_keys(synth) == COMMAND_ROUTES | QUERY_ROUTES
+    assert "$default" not in route_keys(synth)
+
+
+def test_every_route_requires_iam_by_default(stage_synth: Synth) -> None:
+    routes = stage_synth.of_type("AWS::ApiGatewayV2::Route").values()
+    assert {route["Properties"].get("AuthorizationType") for route in routes} == {"AWS_IAM"}
+    assert stage_synth.of_type("AWS::ApiGatewayV2::Authorizer") == {}
+
+
+def test_every_route_requires_a_jwt_when_configured(custom: Synth) -> None:
+    authorizer_id, authorizer = custom.one("AWS::ApiGatewayV2::Authorizer")
+    assert authorizer["Properties"]["AuthorizerType"] == "JWT"
+    assert authorizer["Properties"]["JwtConfiguration"] == {
+        "Issuer": "https://issuer.example.com/",
+        "Audience": ["ledger-api", "ledger-cli"],
+    }
+    assert authorizer["Properties"]["IdentitySource"] == ["$request.header.Authorization"]
+    for route in custom.of_type("AWS::ApiGatewayV2::Route").values():
+        assert route["Properties"]["AuthorizationType"] == "JWT"
+        assert route["Properties"]["AuthorizerId"] == {"Ref": authorizer_id}
+
+
+def test_routes_reach_the_right_function(dev: Synth) -> None:
+    expected = {
+        **dict.fromkeys(COMMAND_ROUTES, dev.function("handlers.commands.handler")[0]),
+        **dict.fromkeys(QUERY_ROUTES, dev.function("handlers.queries.handler")[0]),
+    }
+    integrations = dev.of_type("AWS::ApiGatewayV2::Integration")
+    for route in dev.of_type("AWS::ApiGatewayV2::Route").values():
+        target = flatten(route["Properties"]["Target"])  # "integrations/<IntegrationId>"
+        integration = integrations[target.removeprefix("integrations/").strip("<>")]
+        props = integration["Properties"]
+        assert props["IntegrationType"] == "AWS_PROXY"
+        assert props["PayloadFormatVersion"] == "2.0"
+        function_id = props["IntegrationUri"]["Fn::GetAtt"][0]
+        assert function_id == expected[route["Properties"]["RouteKey"]]
+
+
+@pytest.mark.parametrize(("fixture", "rate", "burst"), [("dev", 50, 100), ("prod", 500, 1000)])
+def test_stage_is_throttled_and_logged(
+    request: pytest.FixtureRequest, fixture: str, rate: int, burst: int
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    props = synth.one("AWS::ApiGatewayV2::Stage")[1]["Properties"]
+    assert props["StageName"] == "$default"
+    assert props["AutoDeploy"] is True
+    assert props["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": rate,
+        "ThrottlingBurstLimit": burst,
+    }
+    log_group_id = props["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0]
+    assert synth.resources[log_group_id]["Type"] == "AWS::Logs::LogGroup"
+    fields = json.loads(props["AccessLogSettings"]["Format"])
+    assert {"requestId", "ip", "routeKey", "status", "requestTime", "httpMethod"} <= set(fields)
+    assert fields["requestId"] == "$context.requestId"
+
+
+def test_throttling_comes_from_context(custom: Synth) -> None:
+    props = custom.one("AWS::ApiGatewayV2::Stage")[1]["Properties"]
+    assert props["DefaultRouteSettings"] == {"ThrottlingRateLimit": 11, "ThrottlingBurstLimit": 22}
+
+
+def test_api_gateway_may_invoke_only_its_own_functions(dev: Synth) -> None:
+    api_id = dev.one("AWS::ApiGatewayV2::Api")[0]
+    permissions = dev.of_type("AWS::Lambda::Permission").values()
+    assert len(permissions) == len(COMMAND_ROUTES | QUERY_ROUTES)
+    for permission in permissions:
+        props = permission["Properties"]
+        assert props["Principal"] == "apigateway.amazonaws.com"
+        assert f"<{api_id}>" in flatten(props["SourceArn"])

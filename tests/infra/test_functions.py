@@ -1,0 +1,89 @@
+"""Every function comes out of the factory the same way: runtime, layer, logs, tracing, env."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER
+from infra.resources import TABLES
+from tests.infra.synth import Synth
+
+HANDLERS = ["handlers.commands.handler", "handlers.queries.handler", "handlers.projector.handler"]
+
+
+def test_exactly_our_three_python_functions(stage_synth: Synth) -> None:
+    python = {
+        fn["Properties"]["Handler"]
+        for fn in stage_synth.of_type("AWS::Lambda::Function").values()
+        if fn["Properties"].get("Runtime", "").startswith("python")
+    }
+    assert python == set(HANDLERS)
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_runtime_architecture_tracing_and_layer(stage_synth: Synth, handler: str) -> None:
+    props = stage_synth.function(handler)[1]["Properties"]
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    [layer] = props["Layers"]
+    parameter = stage_synth.data["Parameters"][layer["Ref"]]
+    # Resolved by CloudFormation at deploy time: synth makes no AWS call.
+    assert parameter == {
+        "Type": "AWS::SSM::Parameter::Value<String>",
+        "Default": POWERTOOLS_LAYER_PARAMETER,
+    }
+    assert 128 <= props["MemorySize"] <= 3008
+    # API Gateway gives up on an integration after 30 s.
+    assert props["Timeout"] <= (60 if handler.endswith("projector.handler") else 29)
+
+
+@pytest.mark.parametrize(("fixture", "days"), [("dev", 14), ("prod", 365), ("custom", 30)])
+def test_json_logs_into_a_log_group_with_retention(
+    request: pytest.FixtureRequest, fixture: str, days: int
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    for handler in HANDLERS:
+        logging = synth.function(handler)[1]["Properties"]["LoggingConfig"]
+        assert logging["LogFormat"] == "JSON"
+        log_group = synth.resources[logging["LogGroup"]["Ref"]]
+        assert log_group["Type"] == "AWS::Logs::LogGroup"
+        assert log_group["Properties"]["RetentionInDays"] == days
+        expected_policy = "Retain" if fixture == "prod" else "Delete"
+        assert log_group["DeletionPolicy"] == expected_policy
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_environment(dev: Synth, handler: str) -> None:
+    variables = dev.function(handler)[1]["Properties"]["Environment"]["Variables"]
+    tables = {spec.env_var: {"Ref": dev.table(spec)[0]} for spec in TABLES}
+    assert variables == {
+        **tables,
+        "SNAPSHOT_BUCKET": {"Ref": dev.one("AWS::S3::Bucket")[0]},
+        "SNAPSHOT_EVERY": "100",
+        "POWERTOOLS_SERVICE_NAME": "ledger",
+        "POWERTOOLS_METRICS_NAMESPACE": "Ledger",
+        "LOG_LEVEL": "INFO",
+        "STAGE": "dev",
+    }
+    assert set(tables) == {
+        "EVENTS_TABLE",
+        "IDEMPOTENCY_TABLE",
+        "ACCOUNTS_TABLE_BLUE",
+        "ACCOUNTS_TABLE_GREEN",
+        "PROJECTIONS_TABLE",
+    }
+
+
+def test_context_reaches_the_environment(custom: Synth, prod: Synth) -> None:
+    variables = custom.function(HANDLERS[0])[1]["Properties"]["Environment"]["Variables"]
+    assert (variables["SNAPSHOT_EVERY"], variables["LOG_LEVEL"]) == ("7", "DEBUG")
+    logging = custom.function(HANDLERS[0])[1]["Properties"]["LoggingConfig"]
+    assert logging["ApplicationLogLevel"] == "DEBUG"
+    prod_variables = prod.function(HANDLERS[0])[1]["Properties"]["Environment"]["Variables"]
+    assert prod_variables["STAGE"] == "prod"
+
+
+def test_function_names_carry_the_stage(prod: Synth) -> None:
+    names = {prod.function(h)[1]["Properties"]["FunctionName"] for h in HANDLERS}
+    assert names == {"ledger-prod-command", "ledger-prod-query", "ledger-prod-projector"}

@@ -1,0 +1,129 @@
+"""Least privilege, read straight from the synthesized policies."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.resources import ACCOUNTS_BLUE, ACCOUNTS_GREEN, EVENTS, IDEMPOTENCY, PROJECTIONS
+from tests.infra.synth import Synth, as_list, flatten
+
+COMMANDS = "handlers.commands.handler"
+QUERIES = "handlers.queries.handler"
+PROJECTOR = "handlers.projector.handler"
+
+# AWS authorizes these only against Resource "*": they have no resource-level permissions.
+STAR_ONLY_ACTIONS = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "dynamodb:ListStreams",
+    "cloudwatch:PutMetricData",
+}
+READ_ONLY_DATA_ACTIONS = {
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "s3:GetObject",
+    "s3:ListBucket",
+}
+OWN_LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def arn(logical_id: str) -> str:
+    return f"<{logical_id}.Arn>"
+
+
+@pytest.mark.parametrize("fixture", ["dev", "prod", "custom"])
+def test_no_wildcard_actions_and_star_only_where_aws_demands_it(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    policies = synth.of_type("AWS::IAM::Policy")
+    assert policies
+    for policy_id, policy in policies.items():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = as_list(statement["Action"])
+            resources = [flatten(r) for r in as_list(statement["Resource"])]
+            assert statement["Effect"] == "Allow", policy_id
+            assert not [a for a in actions if "*" in a], f"{policy_id}: {actions}"
+            if "*" in resources:
+                assert resources == ["*"], policy_id
+                assert set(actions) <= STAR_ONLY_ACTIONS, f"{policy_id}: {actions} on *"
+                if "cloudwatch:PutMetricData" in actions:
+                    assert statement["Condition"] == {
+                        "StringEquals": {"cloudwatch:namespace": "Ledger"}
+                    }
+            else:
+                # Every other resource is one this stack defines, named by reference.
+                for resource in resources:
+                    logical_id = resource.removeprefix("<").split(".")[0].split(">")[0]
+                    assert logical_id in synth.resources, f"{policy_id}: {resource}"
+
+
+def test_command_function_appends_but_never_rewrites_events(dev: Synth) -> None:
+    granted = dev.actions_by_resource(COMMANDS)
+    events, idempotency = dev.table(EVENTS)[0], dev.table(IDEMPOTENCY)[0]
+    append = {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:ConditionCheckItem",
+    }
+    assert granted[arn(events)] == append
+    assert granted[arn(idempotency)] == append
+    forbidden = {"dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}
+    assert not granted[arn(events)] & forbidden
+    bucket = dev.one("AWS::S3::Bucket")[0]
+    snapshots = f"{arn(bucket)}/snapshots/*"
+    assert granted[snapshots] == {"s3:GetObject"}
+    assert granted[arn(bucket)] == {"s3:ListBucket"}
+    # Nothing else: no read model, no stream, no metrics.
+    logging = dev.function(COMMANDS)[1]["Properties"]["LoggingConfig"]
+    own_logs = arn(logging["LogGroup"]["Ref"])
+    assert set(granted) == {"*", own_logs, arn(events), arn(idempotency), arn(bucket), snapshots}
+    assert granted["*"] == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def test_query_function_only_reads(dev: Synth) -> None:
+    granted = dev.actions_by_resource(QUERIES)
+    actions = set().union(*granted.values())
+    assert actions <= READ_ONLY_DATA_ACTIONS | OWN_LOGS | STAR_ONLY_ACTIONS
+    assert not actions & {"cloudwatch:PutMetricData", "dynamodb:ListStreams"}
+    for spec in (EVENTS, ACCOUNTS_BLUE, ACCOUNTS_GREEN, PROJECTIONS):
+        assert "dynamodb:Query" in granted[arn(dev.table(spec)[0])]
+    assert arn(dev.table(IDEMPOTENCY)[0]) not in granted
+    bucket = dev.one("AWS::S3::Bucket")[0]
+    assert granted[f"{arn(bucket)}/snapshots/*"] == {"s3:GetObject"}
+
+
+def test_projector_grants(dev: Synth) -> None:
+    granted = dev.actions_by_resource(PROJECTOR)
+    events = dev.table(EVENTS)[0]
+    assert granted[arn(events)] == {"dynamodb:GetItem", "dynamodb:Query"}
+    assert granted[f"<{events}.StreamArn>"] == {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+    }
+    for spec in (ACCOUNTS_BLUE, ACCOUNTS_GREEN, PROJECTIONS):
+        assert {
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:Query",
+            "dynamodb:Scan",
+        } <= granted[arn(dev.table(spec)[0])]
+    assert arn(dev.table(IDEMPOTENCY)[0]) not in granted
+    bucket = dev.one("AWS::S3::Bucket")[0]
+    assert granted[f"{arn(bucket)}/snapshots/*"] == {"s3:GetObject", "s3:PutObject"}
+    queue = dev.one("AWS::SQS::Queue")[0]
+    assert "sqs:SendMessage" in granted[arn(queue)]
+    assert "cloudwatch:PutMetricData" in granted["*"]
+
+
+def test_roles_carry_no_aws_managed_policies(dev: Synth) -> None:
+    for handler in (COMMANDS, QUERIES, PROJECTOR):
+        role_id = dev.function(handler)[1]["Properties"]["Role"]["Fn::GetAtt"][0]
+        assert "ManagedPolicyArns" not in dev.resources[role_id]["Properties"]

@@ -1,0 +1,104 @@
+"""Alarms on what can silently go wrong, a dashboard showing them, an encrypted TLS-only topic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.infra.synth import Resource, Synth, flatten
+
+HANDLERS = {
+    "command": "handlers.commands.handler",
+    "query": "handlers.queries.handler",
+    "projector": "handlers.projector.handler",
+}
+
+
+def alarm(synth: Synth, metric_name: str, **dimensions: Any) -> Resource:
+    """The one alarm on `metric_name` whose dimensions include `dimensions`."""
+    found = [
+        resource["Properties"]
+        for resource in synth.of_type("AWS::CloudWatch::Alarm").values()
+        if resource["Properties"].get("MetricName") == metric_name
+        and all(
+            {"Name": name, "Value": value} in resource["Properties"].get("Dimensions", [])
+            for name, value in dimensions.items()
+        )
+    ]
+    assert len(found) == 1, f"{metric_name} {dimensions}: {len(found)} alarms"
+    return found[0]
+
+
+def test_projector_iterator_age(dev: Synth) -> None:
+    projector = dev.function(HANDLERS["projector"])[0]
+    props = alarm(dev, "IteratorAge", FunctionName={"Ref": projector})
+    assert (props["Namespace"], props["Statistic"]) == ("AWS/Lambda", "Maximum")
+    assert props["Threshold"] == 60_000
+    assert props["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_dead_letter_queue_depth(dev: Synth) -> None:
+    queue = dev.one("AWS::SQS::Queue")[0]
+    props = alarm(
+        dev, "ApproximateNumberOfMessagesVisible", QueueName={"Fn::GetAtt": [queue, "QueueName"]}
+    )
+    assert props["Namespace"] == "AWS/SQS"
+    assert (props["Threshold"], props["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
+def test_parked_streams(dev: Synth) -> None:
+    props = alarm(dev, "StreamsParked", service="ledger")
+    assert (props["Namespace"], props["Statistic"]) == ("Ledger", "Sum")
+    assert (props["Threshold"], props["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
+@pytest.mark.parametrize("handler", HANDLERS.values())
+@pytest.mark.parametrize("metric_name", ["Errors", "Throttles"])
+def test_function_errors_and_throttles(dev: Synth, handler: str, metric_name: str) -> None:
+    props = alarm(dev, metric_name, FunctionName={"Ref": dev.function(handler)[0]})
+    assert (props["Namespace"], props["Statistic"]) == ("AWS/Lambda", "Sum")
+    assert props["TreatMissingData"] == "notBreaching"
+
+
+def test_api_5xx(dev: Synth) -> None:
+    api = dev.one("AWS::ApiGatewayV2::Api")[0]
+    stage_name = dev.one("AWS::ApiGatewayV2::Stage")[1]["Properties"]["StageName"]
+    props = alarm(dev, "5xx", ApiId={"Ref": api}, Stage=stage_name)
+    assert (props["Namespace"], props["Statistic"]) == ("AWS/ApiGateway", "Sum")
+
+
+def test_every_alarm_notifies_the_topic_and_is_on_the_dashboard(stage_synth: Synth) -> None:
+    topic = stage_synth.one("AWS::SNS::Topic")[0]
+    alarms = stage_synth.of_type("AWS::CloudWatch::Alarm")
+    assert len(alarms) == 3 * 2 + 4
+    _, dashboard = stage_synth.one("AWS::CloudWatch::Dashboard")
+    assert dashboard["Properties"]["DashboardName"] == f"Ledger-{stage_synth.stage}"
+    body = flatten(dashboard["Properties"]["DashboardBody"])
+    for alarm_id, resource in alarms.items():
+        assert resource["Properties"]["AlarmActions"] == [{"Ref": topic}]
+        assert f"<{alarm_id}.Arn>" in body
+
+
+def test_topic_is_encrypted_and_tls_only(stage_synth: Synth) -> None:
+    topic_id, topic = stage_synth.one("AWS::SNS::Topic")
+    key_id, key = stage_synth.one("AWS::KMS::Key")
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert key["Properties"]["EnableKeyRotation"] is True
+    _, policy = stage_synth.one("AWS::SNS::TopicPolicy")
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert {
+        "Action": "sns:Publish",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        "Effect": "Deny",
+        "Principal": "*",
+        "Resource": {"Ref": topic_id},
+        "Sid": "AllowPublishThroughSSLOnly",
+    } in statements
+
+
+def test_alarm_email_is_optional(dev: Synth, custom: Synth) -> None:
+    assert dev.of_type("AWS::SNS::Subscription") == {}
+    _, subscription = custom.one("AWS::SNS::Subscription")
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == "oncall@example.com"

@@ -1,0 +1,75 @@
+"""infra/resources.py is the one table definition: plain data, and what the stack synthesizes."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from infra import resources
+from infra.resources import TABLES, TableSpec
+from tests.infra.synth import Synth
+
+
+def test_resources_module_imports_no_cdk(repo_root: Path) -> None:
+    tree = ast.parse((repo_root / "infra" / "resources.py").read_text())
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        (node.module or "").split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    }
+    assert imported <= {"__future__", "dataclasses", "enum"}
+
+
+def test_the_five_tables() -> None:
+    assert [spec.logical_name for spec in TABLES] == [
+        "events",
+        "idempotency",
+        "accounts_blue",
+        "accounts_green",
+        "projections",
+    ]
+    assert resources.EVENTS.key_schema() == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert resources.EVENTS.attribute_definitions() == [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "sk", "AttributeType": "N"},
+    ]
+    assert resources.IDEMPOTENCY.ttl_attribute == "expires_at"
+    assert resources.ACCOUNTS_BLUE.partition_key.name == "account_id"
+    assert resources.PROJECTIONS.sort_key == resources.Key("sk", resources.AttributeType.STRING)
+
+
+@pytest.mark.parametrize("spec", TABLES, ids=lambda spec: spec.logical_name)
+def test_synthesized_table_matches_spec(dev: Synth, spec: TableSpec) -> None:
+    _, table = dev.table(spec)
+    props = table["Properties"]
+    assert props["KeySchema"] == spec.key_schema()
+    assert props["AttributeDefinitions"] == spec.attribute_definitions()
+    if spec.stream_view is None:
+        assert "StreamSpecification" not in props
+    else:
+        assert props["StreamSpecification"] == {"StreamViewType": spec.stream_view.value}
+    if spec.ttl_attribute is None:
+        assert "TimeToLiveSpecification" not in props
+    else:
+        assert props["TimeToLiveSpecification"] == {
+            "AttributeName": spec.ttl_attribute,
+            "Enabled": True,
+        }
+
+
+def test_no_table_outside_the_specs(stage_synth: Synth) -> None:
+    names = {
+        table["Properties"]["TableName"]
+        for table in stage_synth.of_type("AWS::DynamoDB::Table").values()
+    }
+    assert names == {spec.physical_name(stage_synth.stage) for spec in TABLES}
