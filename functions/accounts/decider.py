@@ -106,15 +106,23 @@ def decide_transfer(
 
 def evolve(account: Account, event: AccountEvent) -> Account:
     match event:
+        case Deposited(amount=amount) | TransferReceived(amount=amount):
+            return _with_balance(account, account.balance + amount)
+        case Withdrawn(amount=amount) | TransferSent(amount=amount):
+            return _with_balance(account, account.balance - amount)
         case AccountOpened(owner=owner, currency=currency):
             return Account("open", owner, currency, 0)
-        case Deposited(amount=amount) | TransferReceived(amount=amount):
-            return replace(account, balance=account.balance + amount)
-        case Withdrawn(amount=amount) | TransferSent(amount=amount):
-            return replace(account, balance=account.balance - amount)
         case Closed():
             return replace(account, status="closed")
     raise TypeError(f"unknown event {event!r}")
+
+
+def _with_balance(account: Account, balance: int) -> Account:
+    # What `replace(account, balance=balance)` does, at a third of the cost: replaying a long
+    # history runs this for nearly every event. It names every field of `Account`: keep it so.
+    return Account(
+        status=account.status, owner=account.owner, currency=account.currency, balance=balance
+    )
 
 
 decider: Decider[AccountCommand, Account, AccountEvent] = Decider(Account(), evolve, decide)

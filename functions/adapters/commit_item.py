@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic_core import from_json
+
 from eventcore.commits import Commit, CommitMeta, Receipt
 from eventcore.events import StoredEvent
 
@@ -33,20 +35,27 @@ def to_item(commit: Commit) -> Item:
 
 
 def from_item(item: Item) -> Commit:
-    events = tuple(StoredEvent.from_json(e) for e in json.loads(item["events"]["S"]))
+    # Replaying a stream runs this once per commit, so it is kept lean: pydantic-core's JSON
+    # parser (several times faster than `json.loads` on these small documents, same values for
+    # the JSON that `to_item` writes) and positional construction. Malformed JSON raises
+    # ValueError and a missing key KeyError, as before.
+    events = tuple(
+        StoredEvent(raw["type"], raw["schema_version"], raw["data"])
+        for raw in from_json(item["events"]["S"])
+    )
     meta = CommitMeta(
-        command_id=item["command_id"]["S"],
-        correlation_id=item["correlation_id"]["S"],
-        actor=item["actor"]["S"],
-        recorded_at=item["recorded_at"]["S"],
+        item["command_id"]["S"],
+        item["correlation_id"]["S"],
+        item["actor"]["S"],
+        item["recorded_at"]["S"],
     )
     return Commit(
-        stream_id=item["pk"]["S"],
-        version=int(item["sk"]["N"]),
-        events=events,
-        meta=meta,
-        prev_hash=item["prev_hash"]["S"],
-        hash=item["hash"]["S"],
+        item["pk"]["S"],
+        int(item["sk"]["N"]),
+        events,
+        meta,
+        item["prev_hash"]["S"],
+        item["hash"]["S"],
     )
 
 
