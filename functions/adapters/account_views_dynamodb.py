@@ -14,6 +14,7 @@ from accounts.decider import account_id_of
 from accounts.views import AccountView, Page
 from adapters.parked_streams_dynamodb import ParkedStreams
 from adapters.projection_slots_dynamodb import ActiveSlots
+from eventcore.commits import GENESIS_HASH
 from eventcore.projector import Projected, StaleView
 
 MODEL = "accounts"
@@ -56,19 +57,24 @@ class DynamoDBAccountViews:
         item = self._client.get_item(
             TableName=self.table(), Key={"account_id": {"S": account_id}}
         ).get("Item")
-        return view_from_item(item) if item else None
+        return view_from_item(item) if item and _is_view(item) else None
 
     def page(self, limit: int, cursor: str | None) -> Page:
         request: dict[str, Any] = {"TableName": self.table(), "Limit": limit}
         if cursor:
             request["ExclusiveStartKey"] = {"account_id": {"S": _decode(cursor)}}
         response = self._client.scan(**request)
-        views = [view_from_item(item) for item in response.get("Items", [])]
+        views = [view_from_item(item) for item in response.get("Items", []) if _is_view(item)]
         last = response.get("LastEvaluatedKey")
         # moto omits LastEvaluatedKey on an exactly full page; a full page may have more after it.
         if last is None and len(views) == limit and views:
             last = {"account_id": {"S": views[-1].account_id}}
         return Page(views, _encode(last["account_id"]["S"]) if last else None)
+
+
+def _is_view(item: dict[str, Any]) -> bool:
+    # A stream parked before its first event could be projected leaves a marker, not a view.
+    return "owner" in item
 
 
 def _encode(account_id: str) -> str:
@@ -109,14 +115,16 @@ class DynamoDBAccountViewStore:
             return Projected(None, 0)
         parked = item.get("parked", {}).get("S")
         view = view_from_item(item) if "owner" in item else None
-        return Projected(view, int(item["version"]["N"]), parked)
+        last_hash = item.get("last_hash", {}).get("S", GENESIS_HASH)
+        return Projected(view, int(item["version"]["N"]), parked, last_hash)
 
     def save(
         self, stream_id: str, projected: Projected[AccountView], expected_version: int
     ) -> None:
         if projected.view is None:
             raise ValueError("nothing to save")
-        self._conditional("put_item", expected_version, Item=view_to_item(projected.view))
+        item = {**view_to_item(projected.view), "last_hash": {"S": projected.last_hash}}
+        self._conditional("put_item", expected_version, Item=item)
 
     def park(
         self,
@@ -127,16 +135,12 @@ class DynamoDBAccountViewStore:
         expected_version: int,
     ) -> None:
         if progress.view is not None:
-            item = {**view_to_item(progress.view), "parked": {"S": error[:1000]}}
-            self._conditional("put_item", expected_version, Item=item)
-        else:
-            self._conditional(
-                "update_item",
-                expected_version,
-                Key={"account_id": {"S": account_id_of(stream_id)}},
-                UpdateExpression="SET parked = :error, version = :zero",
-                ExpressionAttributeValues={":error": {"S": error[:1000]}, ":zero": {"N": "0"}},
-            )
+            item = view_to_item(progress.view)
+        else:  # parked before its first event could be projected: a marker, not a view
+            item = {"account_id": {"S": account_id_of(stream_id)}, "version": {"N": "0"}}
+        item["parked"] = {"S": error[:1000]}
+        item["last_hash"] = {"S": progress.last_hash}
+        self._conditional("put_item", expected_version, Item=item)
         self.parked.add(stream_id, at, error)
 
     def unpark(self, stream_id: str) -> None:

@@ -121,13 +121,17 @@ class InMemoryViewStore(Generic[V]):
     ) -> None:
         with self._lock:
             self._check(stream_id, expected_version)
-            self.items[stream_id] = Projected(progress.view, progress.version, error)
+            self.items[stream_id] = Projected(
+                progress.view, progress.version, error, progress.last_hash
+            )
             self.writes += 1
 
     def unpark(self, stream_id: str) -> None:
         with self._lock:
             current = self.items[stream_id]
-            self.items[stream_id] = Projected(current.view, current.version)
+            self.items[stream_id] = Projected(
+                current.view, current.version, last_hash=current.last_hash
+            )
 
     def _check(self, stream_id: str, expected_version: int) -> None:
         current = self.items.get(stream_id, Projected(None, 0))

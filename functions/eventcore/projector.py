@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from eventcore.cache import StateCache
-from eventcore.commits import Commit
+from eventcore.commits import GENESIS_HASH, Commit
 from eventcore.errors import IntegrityError
 from eventcore.events import Event, EventRegistry
 from eventcore.store import EventStore
@@ -27,11 +27,13 @@ POISON = (IntegrityError, ValueError, TypeError, KeyError, AttributeError, Looku
 
 @dataclass(frozen=True, slots=True)
 class Projected(Generic[V]):
-    """A stream's view after `version`; `parked` holds the error when the stream is parked."""
+    """A stream's view after `version`; `last_hash` is the hash of the commit that ended there
+    (the view's link into the stream's hash chain); `parked` holds the error when parked."""
 
     view: V | None
     version: int = 0
     parked: str | None = None
+    last_hash: str = GENESIS_HASH
 
 
 class StaleView(Exception):
@@ -68,6 +70,7 @@ class Result:
     skipped: int = 0
     caught_up: bool = False
     parked_at: int | None = None
+    refolded: bool = False
 
 
 class Poison(Exception):
@@ -116,8 +119,14 @@ class StreamProjector(Generic[V]):
         raise StaleView(f"{stream_id}: the view kept moving under {self.max_attempts} attempts")
 
     def replay(self, stream_id: str) -> Result:
-        """Catch a stream up from the event table, whatever arrived (used after unparking)."""
+        """Catch a stream up from the event table, whatever arrived (after unparking, or by an
+        operator), first checking that the commit at the mark is the one the view applied."""
         self.cache.discard(stream_id)
+        current = self.views.load(stream_id)
+        if current.version > 0 and current.parked is None:
+            head = self.store.commit_containing(stream_id, current.version)
+            if head is None or head.hash != current.last_hash:
+                return self._refold(stream_id, current)
         return self.project(stream_id, [])
 
     def _current(self, stream_id: str) -> Projected[V]:
@@ -132,15 +141,16 @@ class StreamProjector(Generic[V]):
             key=lambda c: c.version,
         )
         skipped = len(commits) - len(pending)
-        caught_up = not _follows(current.version, pending) or not commits
+        caught_up = not commits or not _follows(current.version, current.last_hash, pending)
         if caught_up:
             # A gap (or nothing given): the event table has everything after the mark.
             try:
                 pending = list(self.store.read(stream_id, after=current.version))
             except POISON as unreadable:
-                return self._park(
-                    stream_id, current, Poison(current.version + 1, unreadable, current)
-                )
+                poison = Poison(current.version + 1, unreadable, current)
+                return self._park(stream_id, current, poison)
+        if _diverged(current, commits) or (pending and pending[0].prev_hash != current.last_hash):
+            return self._refold(stream_id, current)
         if not pending:
             return Result(skipped=skipped)
         try:
@@ -149,13 +159,35 @@ class StreamProjector(Generic[V]):
             return self._park(stream_id, current, poison)
         if self.after_apply is not None:
             self.after_apply(stream_id, current.version, pending)
-        projected = Projected(view, version)
+        projected = Projected(view, version, last_hash=pending[-1].hash)
         self.views.save(stream_id, projected, current.version)
         self.cache.put(stream_id, projected)
         return Result(applied=version - current.version, skipped=skipped, caught_up=caught_up)
 
+    def _refold(self, stream_id: str, current: Projected[V]) -> Result:
+        """The view was built from a commit the table does not hold (the record of a write that
+        failed, or a commit edited since): fold the whole stream again from the table."""
+        start: Projected[V] = Projected(None, 0)
+        try:
+            commits = list(self.store.read(stream_id))
+            view, version = self._fold(stream_id, start, commits)
+        except Poison as poison:
+            return self._park(stream_id, current, poison)
+        except POISON as unreadable:
+            return self._park(stream_id, current, Poison(1, unreadable, start))
+        if not commits:
+            return Result()
+        if self.after_apply is not None:
+            self.after_apply(stream_id, 0, commits)
+        projected = Projected(view, version, last_hash=commits[-1].hash)
+        self.views.save(stream_id, projected, current.version)
+        self.cache.put(stream_id, projected)
+        return Result(applied=version, caught_up=True, refolded=True)
+
     def _park(self, stream_id: str, current: Projected[V], poison: Poison) -> Result:
-        progress = Projected(poison.progress.view, poison.progress.version, str(poison))
+        progress = Projected(
+            poison.progress.view, poison.progress.version, str(poison), poison.progress.last_hash
+        )
         self.views.park(stream_id, progress, poison.version, str(poison), current.version)
         self.cache.discard(stream_id)
         return Result(applied=progress.version - current.version, parked_at=poison.version)
@@ -163,22 +195,31 @@ class StreamProjector(Generic[V]):
     def _fold(
         self, stream_id: str, current: Projected[V], commits: Sequence[Commit]
     ) -> tuple[V | None, int]:
-        view, version = current.view, current.version
+        view, version, last_hash = current.view, current.version, current.last_hash
         for commit in commits:
+            applied = view
             for offset, stored in enumerate(commit.events):
-                at = commit.version + offset
                 try:
-                    view = self.projection(view, stream_id, self.registry.load(stored))
+                    applied = self.projection(applied, stream_id, self.registry.load(stored))
                 except POISON as cause:
-                    raise Poison(at, cause, Projected(view, version)) from cause
-            version = commit.last_version
+                    # Progress stops at the last whole commit: a view never holds half of one.
+                    progress = Projected(view, version, last_hash=last_hash)
+                    raise Poison(commit.version + offset, cause, progress) from cause
+            view, version, last_hash = applied, commit.last_version, commit.hash
         return view, version
 
 
-def _follows(version: int, commits: Sequence[Commit]) -> bool:
-    """True when `commits` continue seamlessly from `version`."""
+def _follows(version: int, last_hash: str, commits: Sequence[Commit]) -> bool:
+    """True when `commits` continue seamlessly from `version`, in versions and in hashes."""
     for commit in commits:
-        if commit.version != version + 1:
+        if commit.version != version + 1 or commit.prev_hash != last_hash:
             return False
-        version = commit.last_version
+        version, last_hash = commit.last_version, commit.hash
     return True
+
+
+def _diverged(current: Projected[Any], commits: Sequence[Commit]) -> bool:
+    """A delivered commit ending at the mark that is not the one the view applied."""
+    return current.version > 0 and any(
+        c.last_version == current.version and c.hash != current.last_hash for c in commits
+    )

@@ -1,0 +1,121 @@
+"""The projector under faults: phantom records, crashes mid-batch, throttled writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from accounts.commands import Deposit
+from accounts.decider import stream_id
+from accounts.repository import account_repository
+from eventcore.commits import CommitMeta
+from eventcore.events import StoredEvent
+from eventcore.hashchain import seal
+from eventcore.memory import InMemoryEventStore
+from eventcore.store import StoreUnavailable
+from handlers.stream_batch import process
+from tests.streams import record
+from tests.unit.test_projector import ACCOUNTS, all_commits, build, fold_view, history
+
+A = stream_id("a")
+
+
+def phantom_of(store: InMemoryEventStore, version: int, amount: int = 999) -> Any:
+    """A commit that was written in a transaction that then failed: it has a stream record
+    (as moto can emit) but the table never kept it; another commit holds its version."""
+    previous = next(store.read(A, after=version - 2, to=version - 1))
+    meta = CommitMeta("lost", "lost", "tester", previous.meta.recorded_at)
+    return seal(A, version, [StoredEvent("Deposited", 1, {"amount": amount})], meta, previous.hash)
+
+
+def test_a_phantom_then_the_real_commit_at_its_version_refolds_from_the_table():
+    store = InMemoryEventStore()
+    history(store, [("deposit", "a", "a", 10)] * 3)  # A: versions 1..4
+    projector, views, _ = build(store)
+    commits = list(store.read(A))
+    process([record(c, n) for n, c in enumerate(commits[:3])], projector.project)
+    process([record(phantom_of(store, 4), 10)], projector.project)
+    assert views.load(A).view.balance == 20 + 999  # type: ignore[union-attr]
+    result = process([record(commits[3], 11)], projector.project).results[A]
+    assert result.refolded
+    assert views.load(A).view == fold_view(store, A, 4)
+
+
+def test_a_phantom_then_the_next_real_commit_refolds_too():
+    store = InMemoryEventStore()
+    history(store, [("deposit", "a", "a", 10)] * 3)
+    projector, views, _ = build(store)
+    commits = list(store.read(A))
+    process([record(c, n) for n, c in enumerate(commits[:3])], projector.project)
+    process([record(phantom_of(store, 4), 10)], projector.project)
+    account_repository(store).handle(
+        A, Deposit(5), CommitMeta("c", "r", "t", "2026-11-28T11:00:00Z")
+    )
+    fifth = next(store.read(A, after=4))
+    assert process([record(fifth, 12)], projector.project).results[A].refolded
+    assert views.load(A).view == fold_view(store, A, 5)
+
+
+def test_replay_finds_a_phantom_at_the_head_with_nothing_after_it():
+    store = InMemoryEventStore()
+    history(store, [("deposit", "a", "a", 10)] * 3)
+    projector, views, _ = build(store)
+    commits = list(store.read(A))
+    process([record(c, n) for n, c in enumerate(commits[:3])], projector.project)
+    process([record(phantom_of(store, 4), 10)], projector.project)
+    assert projector.replay(A).refolded
+    assert views.load(A).view == fold_view(store, A, 4)
+
+
+class ProcessDied(BaseException):
+    pass
+
+
+def test_a_crash_mid_batch_then_redelivery_gives_the_fold():
+    store = InMemoryEventStore()
+    history(store, [("deposit", a, a, 3) for a in ACCOUNTS for _ in range(4)])
+    projector, views, _ = build(store)
+    records = [record(c, n) for n, c in enumerate(all_commits(store))]
+    seen: list[str] = []
+
+    def dies_on_third_stream(stream: str, commits: Any) -> Any:
+        seen.append(stream)
+        if len(seen) == 3:
+            raise ProcessDied  # the Lambda runtime kills the process: nothing is reported
+        return projector.project(stream, commits)
+
+    with pytest.raises(ProcessDied):
+        process(records, dies_on_third_stream)
+    # Lambda delivers the whole batch again to a new container (cold caches).
+    fresh, _, _ = build(store)
+    fresh.views = views
+    assert process(records, fresh.project).failures == []
+    for account in ACCOUNTS:
+        assert views.load(stream_id(account)).view == fold_view(store, stream_id(account), 5)
+
+
+def test_throttled_view_writes_are_retried_by_redelivery_and_nothing_is_half_written():
+    store = InMemoryEventStore()
+    history(store, [("deposit", a, a, 3) for a in ("a", "b") for _ in range(3)])
+    projector, views, _ = build(store)
+    records = [record(c, n) for n, c in enumerate(all_commits(store))]
+    real_save = views.save
+    throttled = {"remaining": 1}
+
+    def save(stream: str, projected: Any, expected: int) -> None:
+        if stream == A and throttled["remaining"]:
+            throttled["remaining"] -= 1
+            raise StoreUnavailable("ProvisionedThroughputExceededException")
+        real_save(stream, projected, expected)
+
+    views.save = save  # type: ignore[method-assign]
+    first = process(records, projector.project)
+    assert len(first.failures) == 1
+    assert views.load(A).version == 0  # nothing of A written
+    assert views.load(stream_id("b")).version == 4
+    failed_at = int(first.failures[0])
+    redelivered = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) >= failed_at]
+    assert process(redelivered, projector.project).failures == []
+    for account in ("a", "b"):
+        assert views.load(stream_id(account)).view == fold_view(store, stream_id(account), 4)
