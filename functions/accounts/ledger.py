@@ -126,7 +126,9 @@ class Ledger:
 
         def decide_checked(states: tuple[Loaded[Account], ...]) -> list[list[Any]]:
             (current,) = states
-            if request.if_match is not None and request.if_match != current.version:
+            # An account that does not exist is a 404 whatever version the client expected.
+            stale = current.exists and request.if_match not in (None, current.version)
+            if stale:
                 raise VersionMismatch(
                     f"account is at version {current.version}, not {request.if_match}"
                 )

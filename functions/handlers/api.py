@@ -42,7 +42,12 @@ from handlers.http_models import (
     TransferBody,
     Transferred,
 )
-from handlers.request_context import command_request
+from handlers.request_context import (
+    IDEMPOTENCY_KEY_PATTERN,
+    IF_MATCH_PATTERN,
+    command_request,
+    header_refusal,
+)
 
 MAX_BODY_BYTES = 16 * 1024
 RETRY_AFTER_SECONDS = 1
@@ -54,10 +59,17 @@ app.enable_swagger(path="/docs", title="Ledger API", version="1.0.0")
 AccountIdPath = Annotated[str, Path(pattern=ACCOUNT_ID_PATTERN, max_length=64)]
 # Declared for the OpenAPI document; `command_request` reads and checks them (400, not 422).
 IdempotencyKey = Annotated[
-    str | None,
-    Header(description="required: 1-128 visible characters, unique per intended effect"),
+    str,
+    Header(
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="1-128 visible characters (optionally quoted), one per intended effect",
+    ),
 ]
-IfMatch = Annotated[str | None, Header(description='optional: the ETag (e.g. "3") you expect')]
+# "*" (any version) is HTTP's meaning of an absent If-Match, so it is the documented default.
+IfMatch = Annotated[
+    str,
+    Header(pattern=IF_MATCH_PATTERN, description='the ETag you expect, e.g. "3"'),
+]
 
 
 def _json(status: int, body: Any, version: int | None = None, **headers: str) -> Response[str]:
@@ -96,7 +108,7 @@ COMMAND_ERRORS = (400, 404, 409, 412, 413, 415, 422, 503)
 @app.post(
     "/accounts", responses=_responses(201, Opened, 400, 409, 413, 415, 422, 503), status_code=201
 )
-def open_account(body: OpenAccountBody, idempotency_key: IdempotencyKey = None) -> Response[str]:
+def open_account(body: OpenAccountBody, idempotency_key: IdempotencyKey) -> Response[str]:
     request = command_request(app.current_event, body)
     outcome = dependencies.ledger().open_account(body.owner, body.currency, request)
     return _outcome(outcome)
@@ -110,8 +122,8 @@ def open_account(body: OpenAccountBody, idempotency_key: IdempotencyKey = None) 
 def deposit(
     account_id: AccountIdPath,
     body: AmountBody,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey,
+    if_match: IfMatch = "*",
 ) -> Response[str]:
     request = command_request(app.current_event, body)
     return _outcome(dependencies.ledger().deposit(account_id, body.amount, request))
@@ -125,8 +137,8 @@ def deposit(
 def withdraw(
     account_id: AccountIdPath,
     body: AmountBody,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey,
+    if_match: IfMatch = "*",
 ) -> Response[str]:
     request = command_request(app.current_event, body)
     return _outcome(dependencies.ledger().withdraw(account_id, body.amount, request))
@@ -138,7 +150,7 @@ def withdraw(
     status_code=201,
 )
 def close(
-    account_id: AccountIdPath, idempotency_key: IdempotencyKey = None, if_match: IfMatch = None
+    account_id: AccountIdPath, idempotency_key: IdempotencyKey, if_match: IfMatch = "*"
 ) -> Response[str]:
     request = command_request(app.current_event, None)
     return _outcome(dependencies.ledger().close(account_id, request))
@@ -149,7 +161,7 @@ def close(
     responses=_responses(201, Transferred, 400, 404, 409, 413, 415, 422, 503),
     status_code=201,
 )
-def transfer(body: TransferBody, idempotency_key: IdempotencyKey = None) -> Response[str]:
+def transfer(body: TransferBody, idempotency_key: IdempotencyKey) -> Response[str]:
     request = command_request(app.current_event, body)
     ledger = dependencies.ledger()
     outcome = ledger.transfer(body.from_account, body.to_account, body.amount, request)
@@ -220,6 +232,8 @@ def _invalid(failure: RequestValidationError) -> Response[str]:
     errors = list(failure.errors())
     if is_unreadable_body(errors):
         return error(400, "invalid_json", "the request body must be a JSON object")
+    if refused := header_refusal(errors):
+        return error(refused.status, refused.code, refused.message)
     return error(422, "validation_error", "the request is not valid", validation_details(errors))
 
 

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
 
 AccountId = Annotated[
     str, Field(pattern=ACCOUNT_ID_PATTERN, examples=["7f1c2a9e-4b1d-4a8e-9c61-2f0e9a4b5c3d"])
 ]
+
+
+def _integral(value: Any) -> Any:
+    # JSON Schema counts 2500.0 as an integer; strict validation then refuses only what is not
+    # one (2500.5, "2500", true).
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 Amount = Annotated[
-    StrictInt, Field(ge=1, le=10**12, description="integer minor units (cents), 1 to 10^12")
+    StrictInt,
+    Field(ge=1, le=10**12, description="integer minor units (cents), 1 to 10^12"),
+    BeforeValidator(_integral),
 ]
 
 

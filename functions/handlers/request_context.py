@@ -14,8 +14,27 @@ from accounts.ledger import Request
 from handlers.http_errors import HttpError
 
 # RFC 9110 visible characters; the key may be sent as a structured-field string ("...").
+IDEMPOTENCY_KEY_PATTERN = r'^"?[\x21-\x7e]{1,128}?"?$'
+IF_MATCH_PATTERN = r'^(\*|(W/)?"?\d{1,18}"?)$'
 _TOKEN = re.compile(r'^"?([\x21-\x7e]{1,128}?)"?$')
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+
+_MISSING_KEY = HttpError(400, "idempotency_key_missing", "the Idempotency-Key header is required")
+_BAD_KEY = HttpError(
+    400, "idempotency_key_invalid", "Idempotency-Key must be 1 to 128 visible characters"
+)
+_BAD_IF_MATCH = HttpError(400, "invalid_if_match", 'If-Match must be an ETag such as "3"')
+
+
+def header_refusal(errors: list[Any]) -> HttpError | None:
+    """A validation failure of one of our headers is a 400 with its own code, not a 422."""
+    for failure in errors:
+        location = tuple(failure.get("loc", ()))
+        if location == ("header", "idempotency-key"):
+            return _MISSING_KEY if failure.get("type") == "missing" else _BAD_KEY
+        if location == ("header", "if-match"):
+            return _BAD_IF_MATCH
+    return None
 
 
 def actor_of(event: APIGatewayProxyEventV2) -> str:
@@ -34,12 +53,10 @@ def command_request(event: APIGatewayProxyEventV2, body: BaseModel | None) -> Re
     """Build the application's view of a command request, refusing a bad or missing key."""
     raw_key = event.headers.get("idempotency-key")
     if raw_key is None:
-        raise HttpError(400, "idempotency_key_missing", "the Idempotency-Key header is required")
+        raise _MISSING_KEY
     key = _TOKEN.match(raw_key)
     if key is None:
-        raise HttpError(
-            400, "idempotency_key_invalid", "Idempotency-Key must be 1 to 128 visible characters"
-        )
+        raise _BAD_KEY
     return Request(
         idempotency_key=key.group(1),
         fingerprint=fingerprint(event.request_context.http.method, event.raw_path, body),
@@ -54,7 +71,7 @@ def expected_version(header: str | None) -> int | None:
         return None
     match = _ETAG.match(header.strip())
     if match is None:
-        raise HttpError(400, "invalid_if_match", 'If-Match must be an ETag such as "3"')
+        raise _BAD_IF_MATCH
     return int(match.group(1))
 
 

@@ -125,3 +125,37 @@ def test_esctl_verify_history_state_and_tampering(stack: Stack, api: Api):
     deleted = stack.esctl("verify", "--all")
     assert deleted.returncode == 1
     assert "missing" in deleted.stderr
+
+
+def test_the_readme_quick_start_works_as_written(stack: Stack):
+    import re
+    import subprocess
+
+    from tests.e2e.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Quick start", 1)[1]
+    script = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert script is not None
+    lines = script.group(1).replace("http://127.0.0.1:8000", stack.api)
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", lines],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    import json
+
+    # curl prints each body without a newline: read the JSON documents one after another.
+    decoder, text, documents = json.JSONDecoder(), done.stdout.strip(), []
+    while text:
+        document, end = decoder.raw_decode(text)
+        documents.append(document)
+        text = text[end:].strip()
+    deposit, withdrawal, account, events, state = documents
+    assert (deposit["balance"], withdrawal["balance"]) == (2500, 1500)
+    assert (account["balance"], account["version"]) == (1500, 3)
+    assert [e["type"] for e in events["events"]] == ["AccountOpened", "Deposited", "Withdrawn"]
+    assert (state["balance"], state["version"]) == (2500, 2)
