@@ -12,6 +12,7 @@ from eventcore.decider import Decider, StateCodec
 from eventcore.errors import IntegrityError
 from eventcore.events import Event, EventRegistry
 from eventcore.hashchain import seal
+from eventcore.locks import StripedLocks
 from eventcore.snapshots import Snapshot, SnapshotStore
 from eventcore.store import ConcurrencyError, EventStore
 
@@ -67,6 +68,7 @@ class Repository(Generic[C, S, E]):
         self.codec = codec
         self.cache = cache
         self.max_attempts = max_attempts
+        self._locks = StripedLocks()
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -183,6 +185,16 @@ class Repository(Generic[C, S, E]):
         Raises whatever `decide` raises, `DuplicateRequest` from the store, or the last
         `ConcurrencyError` when every attempt lost its race.
         """
+        with self._locks.holding(stream_ids):
+            return self._execute(stream_ids, decide, meta, receipt)
+
+    def _execute(
+        self,
+        stream_ids: Sequence[str],
+        decide: MultiDecide[S, E],
+        meta: CommitMeta,
+        receipt: ReceiptFor[S] | None,
+    ) -> tuple[Loaded[S], ...]:
         loaded = tuple(self.load(s) for s in stream_ids)
         refreshed: set[str] = set()
         for attempt in range(1, self.max_attempts + 1):
