@@ -232,3 +232,70 @@ def parked(
         for stream, parked_again in replay_parked():
             outcome = "caught up" if parked_again is None else f"parked again at {parked_again}"
             console.print(f"{stream}: {outcome}")
+
+
+@app.command()
+def tail(
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow/--no-follow",
+            help="keep waiting for events until Ctrl-C; --no-follow drains the queue and exits",
+        ),
+    ] = True,
+    idle_seconds: Annotated[
+        float, typer.Option(min=0, help="with --no-follow: exit after this long without events")
+    ] = 2.0,
+    queue_url: Annotated[
+        str | None, typer.Option(help="the subscribed queue (default: the example subscription's)")
+    ] = None,
+) -> None:
+    """Print integration events as they reach the example subscription's queue, then delete them.
+
+    One line per event: recorded time, type, stream/version, data.
+    """
+    _connect()
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from esctl.integration_tail import tail as drain
+    from esctl.provision import example_queue_name
+
+    sqs = boto3.client("sqs")
+    local = Options.target.stage == "local"
+    try:
+        url = (
+            queue_url
+            or sqs.get_queue_url(QueueName=example_queue_name(Options.target.stage))["QueueUrl"]
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            drain(
+                sqs,
+                url,
+                lambda line: print(line, flush=True),
+                follow=follow,
+                idle_seconds=idle_seconds,
+                # Server-side long polls on AWS; the local AWS is polled instead (see tail()).
+                wait_seconds=0 if local else (20 if follow else min(20, int(idle_seconds))),
+            )
+    except ClientError as failed:
+        errors.print(f"[red]{failed}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def schemas(
+    check: Annotated[
+        bool, typer.Option("--check", help="write nothing; exit 1 if the files are stale")
+    ] = False,
+) -> None:
+    """Write the JSON Schema of every integration event type and version to docs/events/."""
+    from esctl.event_schemas import DOCS_EVENTS, stale, write
+
+    changed = stale() if check else write()
+    for name in changed:
+        console.print(f"{'stale' if check else 'wrote'} {DOCS_EVENTS / name}")
+    if check and changed:
+        raise typer.Exit(1)
+    if not changed:
+        console.print(f"{DOCS_EVENTS} is up to date")

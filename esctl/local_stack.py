@@ -1,8 +1,10 @@
 """`make run`: the whole system on one machine, with moto standing in for AWS.
 
 The real handlers run in this process: an HTTP server turns requests into API Gateway events
-for the command and query handlers, and a poller feeds the projector handler from the event
-table's stream the way the stack's event source mapping would.
+for the command and query handlers, and two pollers feed the projector and the publisher
+handlers from the event table's stream the way the stack's two event source mappings would. The
+publisher puts integration events on a local EventBridge bus whose example rule delivers them to
+a queue (`esctl tail` prints them).
 """
 
 from __future__ import annotations
@@ -14,26 +16,29 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
 from esctl.event_source import EventSourceMapping, MappingSettings
-from esctl.http_gateway import LambdaContext, serve
+from esctl.http_gateway import LambdaContext, LambdaHandler, serve
 from esctl.local_aws import start_moto
-from esctl.provision import provision
+from esctl.provision import provision, provision_integration
 from esctl.stream_records import StreamReader, stream_arn
+from infra.resources import EVENT_BUS_ENV_VAR
 
 REGION = "eu-west-1"
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 
 
-def mapping_settings(stage: str = "dev") -> MappingSettings:
-    """The projector's event source settings, as the stack configures them (cdk.json)."""
+def mapping_settings(stage: str = "dev", consumer: str = "projector") -> MappingSettings:
+    """A stream consumer's event source settings (`projector` or `publisher`), as the stack
+    configures them (cdk.json)."""
     knobs = json.loads(CDK_JSON.read_text())["context"]["stages"][stage]
     return MappingSettings(
-        batch_size=int(knobs["projector_batch_size"]),
-        batching_window=float(knobs["projector_max_batching_window_seconds"]),
-        retry_attempts=int(knobs["projector_retry_attempts"]),
+        batch_size=int(knobs[f"{consumer}_batch_size"]),
+        batching_window=float(knobs[f"{consumer}_max_batching_window_seconds"]),
+        retry_attempts=int(knobs[f"{consumer}_retry_attempts"]),
         bisect_on_error=True,
     )
 
@@ -72,12 +77,26 @@ class WithoutMetricLines(io.TextIOBase):
         self._target.flush()
 
 
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def one_at_a_time(handler: Handler) -> Handler:
+    lock = threading.Lock()
+
+    def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        with lock:
+            return handler(event, context)
+
+    return invoke
+
+
 @dataclass
 class LocalStack:
     api_url: str
     aws_url: str
     env: dict[str, str]
     dead_letter_queue: str
+    publisher_dead_letter_queue: str = ""
     _stopping: threading.Event = field(default_factory=threading.Event)
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -102,53 +121,84 @@ def start(
     os.environ.update(local_environment(aws_url))
     dynamodb, s3, sqs = (boto3.client(s) for s in ("dynamodb", "s3", "sqs"))
     env = provision(dynamodb, s3, stage="local", region=REGION)
+    env |= provision_integration(boto3.client("events"), sqs, stage="local")
     os.environ.update(env)
-    dead_letters = sqs.create_queue(QueueName="ledger-local-projector-dlq")["QueueUrl"]
+    dead_letters = {
+        consumer: sqs.create_queue(QueueName=f"ledger-local-{consumer}-dlq")["QueueUrl"]
+        for consumer in ("projector", "publisher")
+    }
 
     # Imported only now: the handlers build their clients lazily, from this environment.
-    from handlers import commands, projector, queries
+    from handlers import commands, dependencies, projector, publisher, queries
+
+    # A Lambda container serves one invocation at a time, and the handlers rely on it:
+    # Powertools' resolver keeps the current request on the module-level app. So each function
+    # here serves one request at a time too (the threads still overlap across functions and in
+    # the HTTP layer); concurrent clients then meet the same conditional writes as on AWS.
+    serial = {
+        "POST": one_at_a_time(commands.handler),
+        "GET": one_at_a_time(queries.handler),
+    }
 
     def route(method: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-        return commands.handler if method == "POST" else queries.handler
+        return serial["POST" if method == "POST" else "GET"]
 
     gateway = serve(host, port, route, log)
     api_url = f"http://{host}:{gateway.server_port}"
-    stack = LocalStack(api_url, aws_url, {**local_environment(aws_url), **env}, dead_letters)
-
-    reader = StreamReader(
-        boto3.client("dynamodbstreams"), stream_arn(dynamodb, env["EVENTS_TABLE"]), REGION
+    stack = LocalStack(
+        api_url,
+        aws_url,
+        {**local_environment(aws_url), **env},
+        dead_letters["projector"],
+        dead_letters["publisher"],
     )
+    arn = stream_arn(dynamodb, env["EVENTS_TABLE"])
+    streams = boto3.client("dynamodbstreams")
 
-    def invoke_projector(event: dict[str, Any]) -> dict[str, Any]:
-        response: dict[str, Any] = projector.handler(event, LambdaContext("ledger-projector"))
-        return response
+    def consume(consumer: str, handler: LambdaHandler) -> threading.Thread:
+        """One reader of the stream with its own position, retries and dead-letter queue, as
+        each of the stack's event source mappings is."""
 
-    def dead_letter(failure: dict[str, Any]) -> None:
-        log(f"projector gave up on a batch: {json.dumps(failure['DDBStreamBatchInfo'])}")
-        sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps(failure))
+        def invoke(event: dict[str, Any]) -> dict[str, Any]:
+            response: dict[str, Any] = handler(event, LambdaContext(f"ledger-{consumer}"))
+            return response
 
-    settings = mapping_settings()
-    mapping = EventSourceMapping(
-        reader,
-        invoke_projector,
-        dead_letter,
-        MappingSettings(
-            settings.batch_size,
-            # Locally a short window keeps read models within about a second of a command.
-            min(settings.batching_window, 0.2),
-            settings.retry_attempts,
-            settings.bisect_on_error,
-        ),
-    )
+        def dead_letter(failure: dict[str, Any]) -> None:
+            log(f"{consumer} gave up on a batch: {json.dumps(failure['DDBStreamBatchInfo'])}")
+            sqs.send_message(QueueUrl=dead_letters[consumer], MessageBody=json.dumps(failure))
 
-    def poll() -> None:
-        while not stack._stopping.wait(mapping.settings.poll_interval):
-            try:
-                mapping.run_once()
-            except Exception as failure:  # the poller must outlive a hiccup of moto
-                log(f"stream poller: {type(failure).__name__}: {failure}")
+        settings = mapping_settings(consumer=consumer)
+        mapping = EventSourceMapping(
+            StreamReader(streams, arn, REGION),
+            invoke,
+            dead_letter,
+            MappingSettings(
+                settings.batch_size,
+                # Locally a short window keeps read models (and subscribers) within about a
+                # second of a command.
+                min(settings.batching_window, 0.2),
+                settings.retry_attempts,
+                settings.bisect_on_error,
+            ),
+        )
 
-    poller = threading.Thread(target=poll, name="stream-poller", daemon=True)
-    poller.start()
-    stack._closers += [moto.shutdown, gateway.shutdown, lambda: poller.join(timeout=5)]
+        def poll() -> None:
+            while not stack._stopping.wait(mapping.settings.poll_interval):
+                try:
+                    mapping.run_once()
+                except Exception as failure:  # the poller must outlive a hiccup of moto
+                    log(f"{consumer} poller: {type(failure).__name__}: {failure}")
+
+        thread = threading.Thread(target=poll, name=f"{consumer}-poller", daemon=True)
+        thread.start()
+        return thread
+
+    # Built here rather than in its poller thread: creating boto3 clients is not thread-safe.
+    dependencies.publisher()
+    # Two consumers of one stream, as in the stack: a failing publisher never holds up the
+    # projector, and the other way round.
+    pollers = [consume("projector", projector.handler), consume("publisher", publisher.handler)]
+    log(f"Event bus    {env[EVENT_BUS_ENV_VAR]} (follow it: esctl --endpoint-url {aws_url} tail)")
+    stack._closers += [moto.shutdown, gateway.shutdown]
+    stack._closers += [partial(thread.join, timeout=5) for thread in pollers]
     return stack

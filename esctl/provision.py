@@ -1,10 +1,20 @@
-"""Create the stack's tables and bucket in a local AWS (moto), from the same specs CDK uses."""
+"""Create the stack's tables, bucket and integration bus in a local AWS (moto), from the same
+specs and names CDK uses."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from infra.resources import SNAPSHOT_BUCKET_ENV_VAR, TABLES, TableSpec
+from infra.resources import (
+    EVENT_BUS,
+    EVENT_BUS_ENV_VAR,
+    EXAMPLE_SUBSCRIPTION,
+    INTEGRATION_SOURCE,
+    SNAPSHOT_BUCKET_ENV_VAR,
+    TABLES,
+    TableSpec,
+)
 
 
 def table_request(spec: TableSpec, stage: str) -> dict[str, Any]:
@@ -39,3 +49,36 @@ def provision(
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     env[SNAPSHOT_BUCKET_ENV_VAR] = bucket
     return env
+
+
+def provision_integration(events: Any, sqs: Any, stage: str = "local") -> dict[str, str]:
+    """Create the integration bus, its archive and its example subscription (a rule routing
+    every ledger event to a queue with a dead-letter queue), as the stack does, so the local
+    feed exercises the same wiring. Returns the environment the publisher expects."""
+    bus = f"ledger-{stage}-{EVENT_BUS}"
+    ledger_events = json.dumps({"source": [INTEGRATION_SOURCE]})
+    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    events.create_archive(
+        ArchiveName=f"{bus}-archive", EventSourceArn=bus_arn, EventPattern=ledger_events
+    )
+    name = example_queue_name(stage)
+    dead_letters = _queue_arn(sqs, sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"])
+    redrive = json.dumps({"deadLetterTargetArn": dead_letters, "maxReceiveCount": "5"})
+    queue = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": redrive})["QueueUrl"]
+    events.put_rule(Name=name, EventBusName=bus, EventPattern=ledger_events, State="ENABLED")
+    target = {
+        "Id": "example-queue",
+        "Arn": _queue_arn(sqs, queue),
+        "DeadLetterConfig": {"Arn": dead_letters},
+    }
+    events.put_targets(Rule=name, EventBusName=bus, Targets=[target])
+    return {EVENT_BUS_ENV_VAR: bus}
+
+
+def example_queue_name(stage: str) -> str:
+    return f"ledger-{stage}-{EXAMPLE_SUBSCRIPTION}"
+
+
+def _queue_arn(sqs: Any, url: str) -> str:
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return str(attributes["Attributes"]["QueueArn"])

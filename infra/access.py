@@ -27,6 +27,8 @@ READ_MODEL_WRITE = (
     "dynamodb:BatchWriteItem",
     "dynamodb:ConditionCheckItem",
 )
+# Publishing integration events; granted on one bus's ARN, never on "*".
+EVENTS_PUT = ("events:PutEvents",)
 OBJECT_READ = ("s3:GetObject",)
 OBJECT_WRITE = ("s3:PutObject",)
 # Without ListBucket a GetObject on a missing key is a 403 rather than a 404, and "no snapshot

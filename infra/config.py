@@ -37,6 +37,12 @@ STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
         "projector_retry_attempts": 5,
         "projector_max_record_age_seconds": 86400,
         "projector_parallelization_factor": 1,
+        "publisher_batch_size": 100,
+        "publisher_max_batching_window_seconds": 1,
+        "publisher_retry_attempts": 5,
+        "publisher_max_record_age_seconds": 86400,
+        "publisher_parallelization_factor": 1,
+        "event_archive_retention_days": 30,
         "iterator_age_alarm_seconds": 60,
     },
     "prod": {
@@ -51,6 +57,12 @@ STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
         "projector_retry_attempts": 5,
         "projector_max_record_age_seconds": 86400,
         "projector_parallelization_factor": 2,
+        "publisher_batch_size": 100,
+        "publisher_max_batching_window_seconds": 1,
+        "publisher_retry_attempts": 5,
+        "publisher_max_record_age_seconds": 86400,
+        "publisher_parallelization_factor": 2,
+        "event_archive_retention_days": 365,
         "iterator_age_alarm_seconds": 60,
     },
 }
@@ -67,6 +79,15 @@ _RANGES: Mapping[str, tuple[int, int]] = {
     "projector_retry_attempts": (0, 10_000),
     "projector_max_record_age_seconds": (60, 604_800),
     "projector_parallelization_factor": (1, 10),
+    # Each record is at least one bus entry and PutEvents takes ten: a thousand records is a
+    # hundred requests, which must fit the function's 60 s timeout with retries to spare.
+    "publisher_batch_size": (1, 1_000),
+    "publisher_max_batching_window_seconds": (0, 300),
+    "publisher_retry_attempts": (0, 10_000),  # never -1 (forever), as for the projector
+    "publisher_max_record_age_seconds": (60, 604_800),
+    "publisher_parallelization_factor": (1, 10),
+    # 0 keeps archived events forever (EventBridge's meaning of 0).
+    "event_archive_retention_days": (0, 36_500),
     "iterator_age_alarm_seconds": (1, 86_400),
 }
 # Knobs with no stage default: absent (or empty) means "feature off".
@@ -87,6 +108,12 @@ class StackConfig:
     projector_retry_attempts: int
     projector_max_record_age_seconds: int
     projector_parallelization_factor: int
+    publisher_batch_size: int
+    publisher_max_batching_window_seconds: int
+    publisher_retry_attempts: int
+    publisher_max_record_age_seconds: int
+    publisher_parallelization_factor: int
+    event_archive_retention_days: int
     iterator_age_alarm_seconds: int
     jwt_issuer: str | None = None
     jwt_audience: tuple[str, ...] = ()

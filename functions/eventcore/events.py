@@ -8,8 +8,7 @@ current model, so history is never rewritten.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,9 +36,12 @@ class Event(BaseModel):
         return self.model_dump(mode="json", exclude=self.envelope_fields)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    """An event as kept in a commit: its type, the schema version it was written with, its data."""
+class StoredEvent(NamedTuple):
+    """An event as kept in a commit: its type, the schema version it was written with, its data.
+
+    (A named tuple rather than a frozen dataclass: replays build one per event, and a tuple is
+    built three times faster.)
+    """
 
     type: str
     schema_version: int

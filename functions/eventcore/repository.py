@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from eventcore.cache import StateCache
@@ -225,7 +225,7 @@ class Repository(Generic[C, S, E]):
                 continue
             # A stream's recorded times never go backwards, whatever the writers' clocks say,
             # so "state at time T" is well defined.
-            commit_meta = replace(meta, recorded_at=max(meta.recorded_at, current.recorded_at))
+            commit_meta = meta._replace(recorded_at=max(meta.recorded_at, current.recorded_at))
             stored = [self.registry.to_stored(e) for e in events]
             commit = seal(
                 current.stream_id, current.version + 1, stored, commit_meta, current.last_hash

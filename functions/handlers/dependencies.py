@@ -16,6 +16,7 @@ from accounts.repository import account_repository
 from accounts.views import AccountView, project_stream
 from adapters.account_views_dynamodb import MODEL, DynamoDBAccountViews, DynamoDBAccountViewStore
 from adapters.event_store_dynamodb import DynamoDBEventStore
+from adapters.integration_bus_eventbridge import EventBridgePublisher
 from adapters.parked_streams_dynamodb import ParkedStreams
 from adapters.projection_slots_dynamodb import ActiveSlots
 from adapters.snapshot_store_s3 import S3SnapshotStore
@@ -29,6 +30,11 @@ from handlers.settings import Settings
 class _Container:
     ledger: Ledger | None = None
     projector: StreamProjector[AccountView] | None = None
+    publisher: EventBridgePublisher | None = None
+
+
+class MissingSetting(RuntimeError):
+    """A setting this function needs is absent from its environment."""
 
 
 @cache
@@ -73,6 +79,16 @@ def use_projector(replacement: StreamProjector[AccountView] | None) -> None:
     _Container.projector = replacement
 
 
+def publisher() -> EventBridgePublisher:
+    if _Container.publisher is None:
+        _Container.publisher = _build_publisher(settings())
+    return _Container.publisher
+
+
+def use_publisher(replacement: EventBridgePublisher | None) -> None:
+    _Container.publisher = replacement
+
+
 def account_view_store(
     config: Settings, slot: str | None = None, dynamodb: Any = None
 ) -> DynamoDBAccountViewStore:
@@ -98,6 +114,12 @@ def _build_projector(config: Settings) -> StreamProjector[AccountView]:
         registry=registry,
         after_apply=SnapshotWriter(repository, snapshots, config.snapshot_every),
     )
+
+
+def _build_publisher(config: Settings) -> EventBridgePublisher:
+    if not config.event_bus_name:
+        raise MissingSetting("EVENT_BUS_NAME is not set: the publisher has no bus to publish to")
+    return EventBridgePublisher(client("events"), config.event_bus_name)
 
 
 def _build(config: Settings) -> Ledger:

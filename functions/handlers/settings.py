@@ -20,6 +20,8 @@ class Settings(BaseModel):
     snapshot_every: int = Field(default=100, ge=1)
     state_cache_size: int = Field(default=10_000, ge=0)
     idempotency_ttl_seconds: int = Field(default=86_400, ge=60)
+    # Only the publisher needs the integration bus; the API and the projector run without it.
+    event_bus_name: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:

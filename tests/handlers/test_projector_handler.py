@@ -189,7 +189,14 @@ def test_racing_projectors_on_dynamodb_apply_each_event_once():
         random.Random(seed).shuffle(shuffled)
         try:
             for start in range(0, len(shuffled), 4):
-                assert process(shuffled[start : start + 4], mine.project).failures == []
+                batch = shuffled[start : start + 4]
+                # Under this much contention a stream can lose its race every attempt; Lambda
+                # then delivers the batch again, and so does this loop.
+                for _ in range(10):
+                    if not process(batch, mine.project).failures:
+                        break
+                else:
+                    raise AssertionError("a batch kept failing")
         except BaseException as failure:  # reported to the main thread
             errors.append(failure)
 

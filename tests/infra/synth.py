@@ -61,6 +61,28 @@ class Synth:
         assert len(matches) == 1, f"no single function with handler {handler}"
         return matches[0]
 
+    def queue(self, name: str) -> tuple[str, Resource]:
+        """The queue whose physical name is `ledger-<stage>-<name>`."""
+        physical = f"ledger-{self.stage}-{name}"
+        matches = [
+            (logical_id, resource)
+            for logical_id, resource in self.of_type("AWS::SQS::Queue").items()
+            if resource["Properties"].get("QueueName") == physical
+        ]
+        assert len(matches) == 1, f"no single queue named {physical}"
+        return matches[0]
+
+    def event_source_of(self, handler: str) -> tuple[str, Resource]:
+        """The one event source mapping feeding the function with `handler`."""
+        function_id = self.function(handler)[0]
+        matches = [
+            (logical_id, resource)
+            for logical_id, resource in self.of_type("AWS::Lambda::EventSourceMapping").items()
+            if resource["Properties"]["FunctionName"] == {"Ref": function_id}
+        ]
+        assert len(matches) == 1, f"no single event source mapping for {handler}"
+        return matches[0]
+
     def statements_of(self, handler: str) -> list[dict[str, Any]]:
         """Every statement of every IAM policy attached to the role of the function."""
         _, function = self.function(handler)

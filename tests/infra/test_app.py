@@ -21,6 +21,10 @@ EXPECTED_OUTPUTS = {
     "ProjectionsTableName",
     "SnapshotBucketName",
     "ProjectorDeadLetterQueueUrl",
+    "EventBusName",
+    "EventArchiveName",
+    "IntegrationExampleQueueUrl",
+    "PublisherDeadLetterQueueUrl",
     "AlarmTopicArn",
     "DashboardName",
 }

@@ -34,6 +34,12 @@ def test_prod_retains_and_keeps_snapshots_longer() -> None:
     assert config.snapshot_retention_days == 365
 
 
+def test_event_archive_retention_per_stage() -> None:
+    assert config_for({}).event_archive_retention_days == 30
+    assert config_for({"stage": "prod"}).event_archive_retention_days == 365
+    assert config_for({"event_archive_retention_days": "0"}).event_archive_retention_days == 0
+
+
 def test_cli_strings_are_parsed() -> None:
     config = config_for(
         {
@@ -73,6 +79,9 @@ def test_empty_optional_knobs_mean_off() -> None:
         ({"log_retention_days": "13"}, "log_retention_days=13"),
         ({"log_level": "verbose"}, "log_level="),
         ({"snapshot_every": "ten"}, "not a whole number"),
+        ({"publisher_retry_attempts": "-1"}, "publisher_retry_attempts=-1"),
+        ({"publisher_batch_size": "1001"}, "publisher_batch_size=1001"),
+        ({"event_archive_retention_days": "-1"}, "event_archive_retention_days=-1"),
     ],
 )
 def test_rejects_bad_context(context: dict[str, Any], message: str) -> None:

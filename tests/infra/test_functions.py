@@ -8,10 +8,16 @@ from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER
 from infra.resources import TABLES
 from tests.infra.synth import Synth
 
-HANDLERS = ["handlers.commands.handler", "handlers.queries.handler", "handlers.projector.handler"]
+HANDLERS = [
+    "handlers.commands.handler",
+    "handlers.queries.handler",
+    "handlers.projector.handler",
+    "handlers.publisher.handler",
+]
+STREAM_CONSUMERS = {"handlers.projector.handler", "handlers.publisher.handler"}
 
 
-def test_exactly_our_three_python_functions(stage_synth: Synth) -> None:
+def test_exactly_our_four_python_functions(stage_synth: Synth) -> None:
     python = {
         fn["Properties"]["Handler"]
         for fn in stage_synth.of_type("AWS::Lambda::Function").values()
@@ -35,7 +41,7 @@ def test_runtime_architecture_tracing_and_layer(stage_synth: Synth, handler: str
     }
     assert 128 <= props["MemorySize"] <= 3008
     # API Gateway gives up on an integration after 30 s.
-    assert props["Timeout"] <= (60 if handler.endswith("projector.handler") else 29)
+    assert props["Timeout"] <= (60 if handler in STREAM_CONSUMERS else 29)
 
 
 @pytest.mark.parametrize(("fixture", "days"), [("dev", 14), ("prod", 365), ("custom", 30)])
@@ -57,7 +63,10 @@ def test_json_logs_into_a_log_group_with_retention(
 def test_environment(dev: Synth, handler: str) -> None:
     variables = dev.function(handler)[1]["Properties"]["Environment"]["Variables"]
     tables = {spec.env_var: {"Ref": dev.table(spec)[0]} for spec in TABLES}
+    # Only the publisher is told where the integration bus is.
+    bus = {"EVENT_BUS_NAME": {"Ref": dev.one("AWS::Events::EventBus")[0]}}
     assert variables == {
+        **(bus if handler == "handlers.publisher.handler" else {}),
         **tables,
         "SNAPSHOT_BUCKET": {"Ref": dev.one("AWS::S3::Bucket")[0]},
         "SNAPSHOT_EVERY": "100",
@@ -86,4 +95,9 @@ def test_context_reaches_the_environment(custom: Synth, prod: Synth) -> None:
 
 def test_function_names_carry_the_stage(prod: Synth) -> None:
     names = {prod.function(h)[1]["Properties"]["FunctionName"] for h in HANDLERS}
-    assert names == {"ledger-prod-command", "ledger-prod-query", "ledger-prod-projector"}
+    assert names == {
+        "ledger-prod-command",
+        "ledger-prod-query",
+        "ledger-prod-projector",
+        "ledger-prod-publisher",
+    }

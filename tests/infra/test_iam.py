@@ -10,6 +10,7 @@ from tests.infra.synth import Synth, as_list, flatten
 COMMANDS = "handlers.commands.handler"
 QUERIES = "handlers.queries.handler"
 PROJECTOR = "handlers.projector.handler"
+PUBLISHER = "handlers.publisher.handler"
 
 # AWS authorizes these only against Resource "*": they have no resource-level permissions.
 STAR_ONLY_ACTIONS = {
@@ -118,12 +119,42 @@ def test_projector_grants(dev: Synth) -> None:
     assert arn(dev.table(IDEMPOTENCY)[0]) not in granted
     bucket = dev.one("AWS::S3::Bucket")[0]
     assert granted[f"{arn(bucket)}/snapshots/*"] == {"s3:GetObject", "s3:PutObject"}
-    queue = dev.one("AWS::SQS::Queue")[0]
+    queue = dev.queue("projector-dlq")[0]
     assert "sqs:SendMessage" in granted[arn(queue)]
     assert "cloudwatch:PutMetricData" in granted["*"]
 
 
 def test_roles_carry_no_aws_managed_policies(dev: Synth) -> None:
-    for handler in (COMMANDS, QUERIES, PROJECTOR):
+    for handler in (COMMANDS, QUERIES, PROJECTOR, PUBLISHER):
         role_id = dev.function(handler)[1]["Properties"]["Role"]["Fn::GetAtt"][0]
         assert "ManagedPolicyArns" not in dev.resources[role_id]["Properties"]
+
+
+def test_publisher_puts_events_on_its_bus_only(dev: Synth) -> None:
+    granted = dev.actions_by_resource(PUBLISHER)
+    bus = dev.one("AWS::Events::EventBus")[0]
+    events = dev.table(EVENTS)[0]
+    logging = dev.function(PUBLISHER)[1]["Properties"]["LoggingConfig"]
+    dead_letters = dev.queue("publisher-dlq")[0]
+    assert granted[arn(bus)] == {"events:PutEvents"}
+    assert granted[f"<{events}.StreamArn>"] == {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+    }
+    assert "sqs:SendMessage" in granted[arn(dead_letters)]
+    # Stateless: no table, bucket or read model, no metrics API; PutEvents nowhere else.
+    assert set(granted) == {
+        "*",
+        arn(logging["LogGroup"]["Ref"]),
+        arn(bus),
+        f"<{events}.StreamArn>",
+        arn(dead_letters),
+    }
+    assert granted["*"] == {
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "dynamodb:ListStreams",
+    }
+    for handler in (COMMANDS, QUERIES, PROJECTOR):
+        assert "events:PutEvents" not in set().union(*dev.actions_by_resource(handler).values())

@@ -12,7 +12,9 @@ HANDLERS = {
     "command": "handlers.commands.handler",
     "query": "handlers.queries.handler",
     "projector": "handlers.projector.handler",
+    "publisher": "handlers.publisher.handler",
 }
+STREAM_CONSUMERS = ("projector", "publisher")
 
 
 def alarm(synth: Synth, metric_name: str, **dimensions: Any) -> Resource:
@@ -30,21 +32,32 @@ def alarm(synth: Synth, metric_name: str, **dimensions: Any) -> Resource:
     return found[0]
 
 
-def test_projector_iterator_age(dev: Synth) -> None:
-    projector = dev.function(HANDLERS["projector"])[0]
-    props = alarm(dev, "IteratorAge", FunctionName={"Ref": projector})
+@pytest.mark.parametrize("consumer", STREAM_CONSUMERS)
+def test_stream_consumer_iterator_age(dev: Synth, consumer: str) -> None:
+    function = dev.function(HANDLERS[consumer])[0]
+    props = alarm(dev, "IteratorAge", FunctionName={"Ref": function})
     assert (props["Namespace"], props["Statistic"]) == ("AWS/Lambda", "Maximum")
     assert props["Threshold"] == 60_000
     assert props["ComparisonOperator"] == "GreaterThanThreshold"
 
 
-def test_dead_letter_queue_depth(dev: Synth) -> None:
-    queue = dev.one("AWS::SQS::Queue")[0]
+@pytest.mark.parametrize(
+    "queue_name", ["projector-dlq", "publisher-dlq", "integration-example-dlq"]
+)
+def test_dead_letter_queue_depth(dev: Synth, queue_name: str) -> None:
+    queue = dev.queue(queue_name)[0]
     props = alarm(
         dev, "ApproximateNumberOfMessagesVisible", QueueName={"Fn::GetAtt": [queue, "QueueName"]}
     )
     assert props["Namespace"] == "AWS/SQS"
     assert (props["Threshold"], props["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
+def test_failed_integration_events(dev: Synth) -> None:
+    props = alarm(dev, "IntegrationEventsFailed", service="ledger")
+    assert (props["Namespace"], props["Statistic"]) == ("Ledger", "Sum")
+    assert (props["Threshold"], props["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    assert props["TreatMissingData"] == "notBreaching"
 
 
 def test_parked_streams(dev: Synth) -> None:
@@ -71,7 +84,9 @@ def test_api_5xx(dev: Synth) -> None:
 def test_every_alarm_notifies_the_topic_and_is_on_the_dashboard(stage_synth: Synth) -> None:
     topic = stage_synth.one("AWS::SNS::Topic")[0]
     alarms = stage_synth.of_type("AWS::CloudWatch::Alarm")
-    assert len(alarms) == 3 * 2 + 4
+    # Errors and throttles of 4 functions, iterator age and dead letters of 2 stream consumers,
+    # parked streams, API 5xx, failed integration events, the example subscription's DLQ.
+    assert len(alarms) == 4 * 2 + 2 * 2 + 4
     _, dashboard = stage_synth.one("AWS::CloudWatch::Dashboard")
     assert dashboard["Properties"]["DashboardName"] == f"Ledger-{stage_synth.stage}"
     body = flatten(dashboard["Properties"]["DashboardBody"])

@@ -8,17 +8,19 @@ from aws_cdk.assertions import Match
 from infra.resources import EVENTS
 from tests.infra.synth import Synth
 
+PROJECTOR = "handlers.projector.handler"
+
 
 @pytest.mark.parametrize(("fixture", "parallelization"), [("dev", 1), ("prod", 2)])
 def test_event_source_options(
     request: pytest.FixtureRequest, fixture: str, parallelization: int
 ) -> None:
     synth: Synth = request.getfixturevalue(fixture)
-    _, mapping = synth.one("AWS::Lambda::EventSourceMapping")
+    _, mapping = synth.event_source_of(PROJECTOR)
     props = mapping["Properties"]
-    queue_id = synth.one("AWS::SQS::Queue")[0]
+    queue_id = synth.queue("projector-dlq")[0]
     assert props["EventSourceArn"] == {"Fn::GetAtt": [synth.table(EVENTS)[0], "StreamArn"]}
-    assert props["FunctionName"] == {"Ref": synth.function("handlers.projector.handler")[0]}
+    assert props["FunctionName"] == {"Ref": synth.function(PROJECTOR)[0]}
     assert props["StartingPosition"] == "TRIM_HORIZON"
     assert props["BatchSize"] == 100
     assert props["MaximumBatchingWindowInSeconds"] == 1
@@ -33,7 +35,7 @@ def test_event_source_options(
 
 
 def test_event_source_options_come_from_context(custom: Synth) -> None:
-    props = custom.one("AWS::Lambda::EventSourceMapping")[1]["Properties"]
+    props = custom.event_source_of(PROJECTOR)[1]["Properties"]
     assert props["BatchSize"] == 25
     assert props["MaximumBatchingWindowInSeconds"] == 3
     assert props["MaximumRetryAttempts"] == 2
@@ -42,7 +44,7 @@ def test_event_source_options_come_from_context(custom: Synth) -> None:
 
 
 def test_dead_letter_queue_is_encrypted_and_tls_only(stage_synth: Synth) -> None:
-    queue_id, queue = stage_synth.one("AWS::SQS::Queue")
+    queue_id, queue = stage_synth.queue("projector-dlq")
     assert queue["Properties"]["SqsManagedSseEnabled"] is True
     assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
     stage_synth.template.has_resource_properties(

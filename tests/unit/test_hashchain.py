@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import replace
-
 from eventcore.commits import GENESIS_HASH, CommitMeta
 from eventcore.events import StoredEvent
 from eventcore.hashchain import seal, verify
@@ -32,7 +30,7 @@ def test_an_edited_amount_is_detected_at_that_commit():
     store = InMemoryEventStore()
     build_stream(store, "s", [1, 2, 3, 4])
     original = next(store.read("s", after=2, to=3))
-    store.replace_commit(replace(original, events=(StoredEvent("Deposited", 1, {"amount": 300}),)))
+    store.replace_commit(original._replace(events=(StoredEvent("Deposited", 1, {"amount": 300}),)))
     report = verify("s", store.read("s"))
     assert not report.ok
     assert report.broken_at == 3
@@ -70,5 +68,5 @@ def test_changed_metadata_is_detected():
     store = InMemoryEventStore()
     build_stream(store, "s", [1, 2])
     original = next(store.read("s", to=1))
-    store.replace_commit(replace(original, meta=replace(META, actor="mallory")))
+    store.replace_commit(original._replace(meta=META._replace(actor="mallory")))
     assert verify("s", store.read("s")).broken_at == 1

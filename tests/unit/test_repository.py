@@ -94,7 +94,7 @@ def test_conflicts_beyond_the_attempt_limit_surface():
 
         def append(self, commits, receipt=None):  # type: ignore[no-untyped-def]
             for c in commits if self.racing else ():
-                super().append([replace(c, meta=replace(c.meta, command_id="rival"))])
+                super().append([c._replace(meta=c.meta._replace(command_id="rival"))])
             super().append(commits, receipt)
 
     store = Racing()
