@@ -74,11 +74,12 @@ class EventSourceMapping:
         if self._attempts[key] <= self.settings.retry_attempts:
             self.reader.rewind(shard_id, failed_at)
             return
-        # Retries exhausted: record where the batch was, then move past it.
+        # Retries exhausted: bisecting has narrowed the failure down to this record (or the
+        # function named it); record where it was, move past it, and go on with the rest.
         del self._attempts[key]
-        failing = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) >= int(failed_at)]
+        failing = [r for r in records if r["dynamodb"]["SequenceNumber"] == failed_at]
         self.on_failure(self._failure_record(shard_id, failing))
-        self.reader.advance(shard_id, failing[-1]["dynamodb"]["SequenceNumber"])
+        self.reader.advance(shard_id, failed_at)
 
     def _invoke(self, shard_id: str, records: list[dict[str, Any]]) -> str | None:
         """Call the handler (bisecting on a function error); the lowest failed sequence number."""
