@@ -27,7 +27,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from pydantic import BaseModel
 
 from bench.core import Benchmark, Context, Result, median, ratio, rounded
-from bench.lambda_events import LambdaContext, http_post
+from bench.lambda_events import http_post
+from esctl.http_gateway import LambdaContext
 
 KEY = "command_cpu_ratio"
 WARMUP = 200

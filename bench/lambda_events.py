@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from adapters.commit_item import to_item
@@ -16,18 +15,6 @@ STREAM_ARN = (
     "arn:aws:dynamodb:eu-west-1:123456789012:table/ledger-local-events"
     "/stream/2026-01-01T00:00:00.000"
 )
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "ledger-commands"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:ledger-commands"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 def http_post(

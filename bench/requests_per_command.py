@@ -19,7 +19,8 @@ from typing import Any
 
 from bench.aws import History, Requests, handlers_on
 from bench.core import Benchmark, Context, Result
-from bench.lambda_events import LambdaContext, http_post
+from bench.lambda_events import http_post
+from esctl.http_gateway import LambdaContext
 
 KEY = "requests_per_command"
 SIZES = (10, 1_000, 10_000)

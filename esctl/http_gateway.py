@@ -20,7 +20,9 @@ MAX_GATEWAY_BODY = 10 * 1024 * 1024
 
 @dataclass
 class LambdaContext:
-    function_name: str
+    """The parts of Lambda's context object that Powertools reads."""
+
+    function_name: str = "ledger"
     function_version: str = "$LATEST"
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:local:000000000000:function:ledger"
@@ -107,7 +109,13 @@ def serve(
                 "ledger-" + self.command.lower(),
                 aws_request_id=event["requestContext"]["requestId"],
             )
-            response = route(self.command)(event, context)
+            try:
+                response = route(self.command)(event, context)
+            except Exception as failure:  # what API Gateway does when the function errors
+                log(f"{self.command} {self.path}: function error: {failure!r}")
+                body = b'{"message":"Internal Server Error"}'
+                self._reply(500, {"Content-Type": "application/json"}, body)
+                return
             payload = response.get("body") or ""
             raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
             headers = dict(response.get("headers") or {})

@@ -10,19 +10,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from esctl.http_gateway import LambdaContext
+
 TEMPLATE = json.loads((Path(__file__).parent / "fixtures" / "apigw-http-v2-event.json").read_text())
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "ledger-api"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:ledger-api"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 def http_event(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from adapters.commit_item import Item, from_item, receipt_from_item, receipt_to_item, to_item
 from eventcore.commits import Commit, Receipt
@@ -83,6 +83,8 @@ class DynamoDBEventStore:
             reasons = error.response.get("CancellationReasons") or []
             self._raise_cancelled(commits, receipt, reasons)
             raise
+        except BotoCoreError as error:
+            raise _unreachable(error) from error
 
     @staticmethod
     def _conditional_put(table: str, item: Item) -> dict[str, Any]:
@@ -195,6 +197,8 @@ class DynamoDBEventStore:
             response: dict[str, Any] = getattr(self._client, operation)(**request)
         except ClientError as error:
             raise _translate(error) from error
+        except BotoCoreError as error:
+            raise _unreachable(error) from error
         return response
 
 
@@ -208,3 +212,10 @@ def _translate(error: ClientError) -> Exception:
         return StoreUnavailable(str(error))
     translated: Exception = error
     return translated
+
+
+def _unreachable(error: BotoCoreError) -> StoreUnavailable:
+    """Timeouts and connection failures that outlasted botocore's retries. A write that timed out
+    may still have happened: the caller's retry meets its receipt, or a conflict, never a
+    second effect."""
+    return StoreUnavailable(f"{type(error).__name__}: {error}")

@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from eventcore.snapshots import Snapshot
+from eventcore.store import StoreUnavailable
 
 _WIDTH = 12  # zero-padded so that keys sort by version
+# S3's answers to "too many requests" and "try again": the caller gets a 503, not a 500.
+_BUSY = {"SlowDown", "ServiceUnavailable", "InternalError", "503", "500"}
 
 
 class S3SnapshotStore:
@@ -60,11 +63,16 @@ class S3SnapshotStore:
     def _get(self, key: str) -> Snapshot | None:
         try:
             response = self._client.get_object(Bucket=self._bucket, Key=key)
+            raw = json.loads(response["Body"].read())
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            code = error.response.get("Error", {}).get("Code")
+            if code in ("NoSuchKey", "404"):
                 return None
+            if code in _BUSY:
+                raise StoreUnavailable(f"snapshot store: {code}") from error
             raise
-        raw = json.loads(response["Body"].read())
+        except BotoCoreError as error:
+            raise StoreUnavailable(f"snapshot store: {error!r}") from error
         return Snapshot(
             stream_id=raw["stream_id"],
             version=raw["version"],

@@ -6,7 +6,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+import boto3
 import httpx
 import pytest
 
@@ -18,6 +20,16 @@ class Stack:
     api: str
     aws: str
     running: LocalStackProcess
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of the local AWS, as an operator poking at it by hand would make."""
+        return boto3.client(
+            service,
+            endpoint_url=self.aws,
+            region_name="eu-west-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
 
     def esctl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

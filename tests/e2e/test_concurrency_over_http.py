@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import uuid
 
 from tests.e2e.conftest import Stack
@@ -11,11 +12,14 @@ from tests.e2e.helpers import Api
 
 
 def post_with_retries(api: Api, path: str, body: dict[str, object]) -> int:
-    """Retry on 409 concurrency_conflict with the same Idempotency-Key, as a client should."""
+    """Retry 409 concurrency_conflict and 503 with the same Idempotency-Key, as a client should."""
     key = str(uuid.uuid4())
     for _ in range(50):
         reply = api.post(path, body, key=key)
         if reply.status_code == 409 and reply.json()["error"] == "concurrency_conflict":
+            continue
+        if reply.status_code == 503:  # the local AWS is saturated: back off as told
+            time.sleep(float(reply.headers.get("retry-after", "1")))
             continue
         return reply.status_code
     raise AssertionError(f"{path} kept conflicting")

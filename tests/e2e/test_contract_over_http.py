@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import boto3
 import pytest
 
 from tests.e2e.conftest import Stack
@@ -104,13 +103,7 @@ def test_esctl_verify_history_state_and_tampering(stack: Stack, api: Api):
     assert state.returncode == 0
     assert "70" in state.stdout
 
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.aws,
-        region_name="eu-west-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    dynamodb = stack.client("dynamodb")
     table = "ledger-local-events"
     key = {"pk": {"S": f"Account-{account}"}, "sk": {"N": "2"}}
     item = dynamodb.get_item(TableName=table, Key=key)["Item"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import boto3
-
 from tests.e2e.conftest import Stack
 from tests.e2e.helpers import Api
 
@@ -20,13 +18,7 @@ def test_blue_green_rebuild_switches_readers_and_keeps_serving(stack: Stack):
     assert "readers switched from blue" in rebuilt.stdout
     assert "events/s" in rebuilt.stdout
 
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.aws,
-        region_name="eu-west-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    dynamodb = stack.client("dynamodb")
     pointer = dynamodb.get_item(
         TableName="ledger-local-projections",
         Key={"pk": {"S": "active"}, "sk": {"S": "accounts"}},

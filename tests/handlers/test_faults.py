@@ -109,3 +109,19 @@ def test_throttled_reads_are_503():
     assert reply.status == 503
     table = dependencies.settings().events_table
     assert len(boto3.client("dynamodb").scan(TableName=table)["Items"]) == 2
+
+
+def test_a_timeout_reaching_dynamodb_is_503_not_500():
+    from botocore.exceptions import ReadTimeoutError
+
+    account = funded(100)
+    client = dependencies.client("dynamodb")
+
+    def time_out(**_: Any) -> None:
+        raise ReadTimeoutError(endpoint_url="https://dynamodb.invalid")
+
+    client.meta.events.register_first("before-call.dynamodb.TransactWriteItems", time_out)
+    reply = post(f"/accounts/{account}/deposits", {"amount": 5})
+    client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", time_out)
+    assert (reply.status, reply.json["error"]) == (503, "service_unavailable")
+    assert len(events_of(account)) == 2

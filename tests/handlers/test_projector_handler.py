@@ -7,10 +7,10 @@ from typing import Any
 import boto3
 import pytest
 
+from esctl.http_gateway import LambdaContext
 from esctl.stream_records import StreamReader, stream_arn
 from handlers import dependencies, projector
 from tests.handlers.test_commands import funded, get, open_account, post
-from tests.http import LambdaContext
 
 pytestmark = pytest.mark.usefixtures("stack")
 

@@ -17,6 +17,7 @@ from accounts.integration import IntegrationEvent
 from accounts.integration_schemas import envelope_model
 from adapters.integration_bus_eventbridge import EventBridgePublisher
 from esctl.event_source import EventSourceMapping, MappingSettings
+from esctl.http_gateway import LambdaContext
 from esctl.provision import example_queue_name, provision_integration
 from esctl.stream_records import StreamReader, stream_arn
 from eventcore.commits import Commit, CommitMeta
@@ -24,7 +25,6 @@ from eventcore.events import StoredEvent
 from handlers import dependencies, publisher
 from tests.eventbridge import FakeEventBridge
 from tests.handlers.test_commands import funded, open_account, post
-from tests.http import LambdaContext
 from tests.streams import record
 
 ACTOR = "arn:aws:iam::123456789012:user/teller"
