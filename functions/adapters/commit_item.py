@@ -40,8 +40,10 @@ def from_item(item: Item) -> Commit:
     # the JSON that `to_item` writes) and positional construction. Malformed JSON raises
     # ValueError and a missing key KeyError, as before.
     events = tuple(
-        StoredEvent(raw["type"], raw["schema_version"], raw["data"])
-        for raw in from_json(item["events"]["S"])
+        [
+            StoredEvent(raw["type"], raw["schema_version"], raw["data"])
+            for raw in from_json(item["events"]["S"])
+        ]
     )
     meta = CommitMeta(
         item["command_id"]["S"],

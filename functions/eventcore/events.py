@@ -65,8 +65,9 @@ class EventRegistry:
         self._models: dict[tuple[str, int], type[Event]] = {}
         self._current: dict[str, int] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
-        # (type, current version) -> that model: the events `load` can validate as they are.
-        self._current_models: dict[tuple[str, int], type[Event]] = {}
+        # (type, current version) -> that model's validator: the events `load` can validate as
+        # they are.
+        self._validators: dict[tuple[str, int], Callable[[Any], Any]] = {}
 
     def register(self, model: type[E]) -> type[E]:
         """Register an event model; usable as a class decorator. The highest version is current."""
@@ -76,7 +77,10 @@ class EventRegistry:
             raise TypeError(f"{model.__name__} needs defaults for `type` and `schema_version`")
         self._models[(name, version)] = model
         self._current[name] = max(version, self._current.get(name, version))
-        self._current_models = {(n, v): self._models[(n, v)] for n, v in self._current.items()}
+        self._validators = {
+            (n, v): self._models[(n, v)].__pydantic_validator__.validate_python
+            for n, v in self._current.items()
+        }
         return model
 
     def upcaster(self, name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
@@ -103,15 +107,20 @@ class EventRegistry:
     def load(self, stored: StoredEvent) -> Event:
         """Turn a stored event into the current model, upcasting it first when it is older."""
         data = stored.data
-        model = self._current_models.get((stored.type, stored.schema_version))
-        if model is not None and type(data) is dict and model.envelope_fields.isdisjoint(data):
+        validate = self._validators.get((stored.type, stored.schema_version))
+        if (
+            validate is not None
+            and type(data) is dict
+            and "type" not in data
+            and "schema_version" not in data
+        ):
             # Fast path, taken by every event the current code wrote (replays run it once per
             # event): the data needs no upcasting and holds only the model's own fields, so it
             # is validated as it is, with no copy, by the model's pydantic-core validator (what
             # `model_validate` calls, without its per-call overhead). `type` and
             # `schema_version` come from the model's defaults, which equal the stored ones since
             # the model was looked up by them: the event equals what the general path returns.
-            event: Event = model.__pydantic_validator__.validate_python(data)
+            event: Event = validate(data)
             return event
         return self._upcast_and_validate(stored)
 
