@@ -29,13 +29,19 @@ def phantom_of(store: InMemoryEventStore, version: int, amount: int = 999) -> An
     return seal(A, version, [StoredEvent("Deposited", 1, {"amount": amount})], meta, previous.hash)
 
 
-def test_a_phantom_then_the_real_commit_at_its_version_refolds_from_the_table():
+def projected_with_a_phantom_at_4() -> tuple[InMemoryEventStore, Any, Any, list[Any]]:
+    """Versions 1..3 of A projected, then the record of a version 4 the table never kept."""
     store = InMemoryEventStore()
     history(store, [("deposit", "a", "a", 10)] * 3)  # A: versions 1..4
     projector, views, _ = build(store)
     commits = list(store.read(A))
     process([record(c, n) for n, c in enumerate(commits[:3])], projector.project)
     process([record(phantom_of(store, 4), 10)], projector.project)
+    return store, projector, views, commits
+
+
+def test_a_phantom_then_the_real_commit_at_its_version_refolds_from_the_table():
+    store, projector, views, commits = projected_with_a_phantom_at_4()
     assert views.load(A).view.balance == 20 + 999  # type: ignore[union-attr]
     result = process([record(commits[3], 11)], projector.project).results[A]
     assert result.refolded
@@ -43,12 +49,7 @@ def test_a_phantom_then_the_real_commit_at_its_version_refolds_from_the_table():
 
 
 def test_a_phantom_then_the_next_real_commit_refolds_too():
-    store = InMemoryEventStore()
-    history(store, [("deposit", "a", "a", 10)] * 3)
-    projector, views, _ = build(store)
-    commits = list(store.read(A))
-    process([record(c, n) for n, c in enumerate(commits[:3])], projector.project)
-    process([record(phantom_of(store, 4), 10)], projector.project)
+    store, projector, views, _commits = projected_with_a_phantom_at_4()
     account_repository(store).handle(
         A, Deposit(5), CommitMeta("c", "r", "t", "2026-11-28T11:00:00Z")
     )
@@ -58,12 +59,7 @@ def test_a_phantom_then_the_next_real_commit_refolds_too():
 
 
 def test_replay_finds_a_phantom_at_the_head_with_nothing_after_it():
-    store = InMemoryEventStore()
-    history(store, [("deposit", "a", "a", 10)] * 3)
-    projector, views, _ = build(store)
-    commits = list(store.read(A))
-    process([record(c, n) for n, c in enumerate(commits[:3])], projector.project)
-    process([record(phantom_of(store, 4), 10)], projector.project)
+    store, projector, views, _commits = projected_with_a_phantom_at_4()
     assert projector.replay(A).refolded
     assert views.load(A).view == fold_view(store, A, 4)
 
