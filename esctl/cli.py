@@ -75,7 +75,10 @@ def serve(
 
 
 def _connect() -> None:
-    configure(Options.target)
+    settings = configure(Options.target)
+    if "SNAPSHOT_BUCKET" not in settings:
+        errors.print("which stack? give --stack <name> (or SNAPSHOT_BUCKET and the table names)")
+        raise typer.Exit(2)
 
 
 @app.command()

@@ -31,7 +31,8 @@ def configure(target: Target) -> dict[str, str]:
     """Point this process (and `handlers.dependencies`) at the target; return what was set.
 
     Names come from, in order: the environment (EVENTS_TABLE, ...), the stack's outputs when
-    `--stack` is given, else the stage's naming convention.
+    `--stack` is given, else the stage's naming convention (tables only: a deployed bucket's
+    name is generated, so it needs `--stack` or SNAPSHOT_BUCKET).
     """
     settings: dict[str, str] = {}
     endpoint = target.endpoint_url or (LOCAL_ENDPOINT if target.stage == "local" else None)
@@ -50,12 +51,17 @@ def configure(target: Target) -> dict[str, str]:
             os.environ[name] = value
 
     names = {spec.env_var: spec.physical_name(target.stage) for spec in TABLES}
-    names[SNAPSHOT_BUCKET_ENV_VAR] = f"ledger-{target.stage}-snapshots"
+    if target.stage == "local":
+        names[SNAPSHOT_BUCKET_ENV_VAR] = f"ledger-{target.stage}-snapshots"
+    # A deployed bucket's name is CloudFormation's choice: it comes from --stack or the
+    # environment, never from a guess.
     if target.stack:
         names.update(_stack_outputs(target.stack))
     for name, value in names.items():
         os.environ.setdefault(name, value)
-        settings[name] = os.environ[name]
+    for name in [*names, SNAPSHOT_BUCKET_ENV_VAR]:
+        if name in os.environ:
+            settings[name] = os.environ[name]
     return settings
 
 
