@@ -72,13 +72,7 @@ class Monitoring(Construct):
 
     def watch_parked_streams(self) -> None:
         """The projector parks a stream it cannot apply (e.g. a poison event) and counts it."""
-        parked = cw.Metric(
-            namespace=METRICS_NAMESPACE,
-            metric_name="StreamsParked",
-            dimensions_map={"service": SERVICE_NAME},
-            statistic="Sum",
-            period=_FIVE_MINUTES,
-        )
+        parked = _service_metric("StreamsParked")
         self._row(
             self._alarm(
                 "streams-parked",
@@ -91,13 +85,7 @@ class Monitoring(Construct):
     def watch_integration_feed(self, integration: IntegrationBus) -> None:
         """Events the publisher could not put on the bus (each is redelivered, then dead-lettered
         with its stream records), and events the bus could not deliver to the example queue."""
-        failed = cw.Metric(
-            namespace=METRICS_NAMESPACE,
-            metric_name="IntegrationEventsFailed",
-            dimensions_map={"service": SERVICE_NAME},
-            statistic="Sum",
-            period=_FIVE_MINUTES,
-        )
+        failed = _service_metric("IntegrationEventsFailed")
         self._row(
             self._alarm(
                 "integration-events-failed",
@@ -187,3 +175,14 @@ class Monitoring(Construct):
 
 def _construct_id(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("-")) + "Alarm"
+
+
+def _service_metric(name: str) -> cw.Metric:
+    """A count the Lambdas emit through Powertools (namespace Ledger, dimension service)."""
+    return cw.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": SERVICE_NAME},
+        statistic="Sum",
+        period=_FIVE_MINUTES,
+    )

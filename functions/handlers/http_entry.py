@@ -1,0 +1,32 @@
+"""The one shape of an HTTP Lambda entry point: Powertools decorators around `api.handle`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from handlers.api import handle, logger
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def http_entry(methods: frozenset[str], metric_prefix: str) -> Handler:
+    """An entry point serving `methods`, counting responses per status class
+    (e.g. Command2xx, Command4xx: what the dashboard graphs)."""
+    tracer = Tracer()
+    metrics = Metrics()
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        response = handle(event, context, methods)
+        metrics.add_metric(f"{metric_prefix}{response['statusCode'] // 100}xx", MetricUnit.Count, 1)
+        return response
+
+    return handler
