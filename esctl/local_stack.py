@@ -80,9 +80,7 @@ class WithoutMetricLines(io.TextIOBase):
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def one_at_a_time(handler: Handler) -> Handler:
-    lock = threading.Lock()
-
+def one_at_a_time(handler: Handler, lock: threading.Lock) -> Handler:
     def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
         with lock:
             return handler(event, context)
@@ -132,12 +130,14 @@ def start(
     from handlers import commands, dependencies, projector, publisher, queries
 
     # A Lambda container serves one invocation at a time, and the handlers rely on it:
-    # Powertools' resolver keeps the current request on the module-level app. So each function
-    # here serves one request at a time too (the threads still overlap across functions and in
-    # the HTTP layer); concurrent clients then meet the same conditional writes as on AWS.
+    # Powertools' resolver keeps the current request on the module-level app. Here the command
+    # and query functions share that app (one process), so together they serve one request at a
+    # time (the threads still overlap in the HTTP layer and with the pollers); concurrent clients
+    # then meet the same conditional writes as on AWS.
+    resolver = threading.Lock()
     serial = {
-        "POST": one_at_a_time(commands.handler),
-        "GET": one_at_a_time(queries.handler),
+        "POST": one_at_a_time(commands.handler, resolver),
+        "GET": one_at_a_time(queries.handler, resolver),
     }
 
     def route(method: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:

@@ -51,10 +51,11 @@ from handlers.request_context import (
 
 MAX_BODY_BYTES = 16 * 1024
 RETRY_AFTER_SECONDS = 1
+API_TITLE = "Ledger API"
+API_VERSION = "1.0.0"
 
 logger = Logger()
 app = APIGatewayHttpResolver(enable_validation=True)
-app.enable_swagger(path="/docs", title="Ledger API", version="1.0.0")
 
 AccountIdPath = Annotated[str, Path(pattern=ACCOUNT_ID_PATTERN, max_length=64)]
 # Declared for the OpenAPI document; `command_request` reads and checks them (400, not 422).
@@ -221,7 +222,7 @@ def openapi() -> Response[str]:
 
 
 def openapi_document() -> str:
-    return app.get_openapi_json_schema(title="Ledger API", version="1.0.0")
+    return app.get_openapi_json_schema(title=API_TITLE, version=API_VERSION)
 
 
 # ---- errors -------------------------------------------------------------------------------

@@ -8,23 +8,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from accounts.events import registry
 from accounts.ledger import Ledger
 from accounts.repository import account_repository
-from accounts.views import AccountView, project_stream
-from adapters.account_views_dynamodb import MODEL, DynamoDBAccountViews, DynamoDBAccountViewStore
+from adapters.account_views_dynamodb import DynamoDBAccountViews
 from adapters.event_store_dynamodb import DynamoDBEventStore
-from adapters.integration_bus_eventbridge import EventBridgePublisher
-from adapters.parked_streams_dynamodb import ParkedStreams
 from adapters.projection_slots_dynamodb import ActiveSlots
 from adapters.snapshot_store_s3 import S3SnapshotStore
 from eventcore.cache import StateCache
-from eventcore.commits import format_time
-from eventcore.projector import StreamProjector
-from eventcore.snapshotting import SnapshotWriter
 from handlers.settings import Settings
+
+if TYPE_CHECKING:
+    from accounts.views import AccountView
+    from adapters.account_view_store_dynamodb import DynamoDBAccountViewStore
+    from adapters.integration_bus_eventbridge import EventBridgePublisher
+    from eventcore.projector import StreamProjector
 
 
 class _Container:
@@ -93,6 +92,13 @@ def account_view_store(
     config: Settings, slot: str | None = None, dynamodb: Any = None
 ) -> DynamoDBAccountViewStore:
     """The accounts read model's writer: on the live slot, or on `slot` (a rebuild)."""
+    # The projector's modules are imported here, not at the top: the HTTP functions import this
+    # module too, and never project.
+    from adapters.account_view_store_dynamodb import DynamoDBAccountViewStore
+    from adapters.account_views_dynamodb import MODEL
+    from adapters.parked_streams_dynamodb import ParkedStreams
+    from eventcore.commits import format_time
+
     dynamodb = dynamodb or client("dynamodb")
     tables = {"blue": config.accounts_table_blue, "green": config.accounts_table_green}
     slots = ActiveSlots(dynamodb, config.projections_table)
@@ -104,6 +110,11 @@ def account_view_store(
 
 
 def _build_projector(config: Settings) -> StreamProjector[AccountView]:
+    from accounts.events import registry
+    from accounts.views import project_stream
+    from eventcore.projector import StreamProjector
+    from eventcore.snapshotting import SnapshotWriter
+
     store = DynamoDBEventStore(client("dynamodb"), config.events_table)
     snapshots = S3SnapshotStore(client("s3"), config.snapshot_bucket)
     repository = account_repository(store, snapshots)
@@ -117,6 +128,8 @@ def _build_projector(config: Settings) -> StreamProjector[AccountView]:
 
 
 def _build_publisher(config: Settings) -> EventBridgePublisher:
+    from adapters.integration_bus_eventbridge import EventBridgePublisher
+
     if not config.event_bus_name:
         raise MissingSetting("EVENT_BUS_NAME is not set: the publisher has no bus to publish to")
     return EventBridgePublisher(client("events"), config.event_bus_name)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from handlers import tracing
 from handlers.api import handle, logger
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -18,7 +19,7 @@ Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 def http_entry(methods: frozenset[str], metric_prefix: str) -> Handler:
     """An entry point serving `methods`, counting responses per status class
     (e.g. Command2xx, Command4xx: what the dashboard graphs)."""
-    tracer = Tracer()
+    tracer = tracing.tracer()
     metrics = Metrics()
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
