@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from accounts.commands import AccountCommand, CloseAccount, Deposit, OpenAccount, Transfer, Withdraw
 from accounts.errors import (
@@ -113,16 +112,15 @@ def evolve(account: Account, event: AccountEvent) -> Account:
         case AccountOpened(owner=owner, currency=currency):
             return Account("open", owner, currency, 0)
         case Closed():
-            return replace(account, status="closed")
+            return account._replace(status="closed")
     raise TypeError(f"unknown event {event!r}")
 
 
 def _with_balance(account: Account, balance: int) -> Account:
-    # What `replace(account, balance=balance)` does, at a third of the cost: replaying a long
-    # history runs this for nearly every event. It names every field of `Account`: keep it so.
-    return Account(
-        status=account.status, owner=account.owner, currency=account.currency, balance=balance
-    )
+    # What `account._replace(balance=balance)` does, at under half the cost: replaying a long
+    # history runs this for nearly every event. It lists every field of `Account`: keep it so.
+    status, owner, currency, _ = account
+    return Account(status, owner, currency, balance)
 
 
 decider: Decider[AccountCommand, Account, AccountEvent] = Decider(Account(), evolve, decide)
