@@ -11,10 +11,19 @@ from typing import Any
 
 from pydantic_core import from_json
 
-from eventcore.commits import Commit, CommitMeta, Receipt
+from eventcore.commits import Commit, CommitEvents, CommitMeta, Receipt
 from eventcore.events import StoredEvent
 
 Item = dict[str, dict[str, Any]]
+
+# What `events_from_item` reads, as DynamoDB expression attribute names (`hash` is a reserved
+# word, so every attribute goes through a name placeholder).
+FOLDED_ATTRIBUTES = {
+    "#sk": "sk",
+    "#events": "events",
+    "#hash": "hash",
+    "#recorded_at": "recorded_at",
+}
 
 
 def to_item(commit: Commit) -> Item:
@@ -35,16 +44,6 @@ def to_item(commit: Commit) -> Item:
 
 
 def from_item(item: Item) -> Commit:
-    # Replaying a stream runs this once per commit, so it is kept lean: pydantic-core's JSON
-    # parser (several times faster than `json.loads` on these small documents, same values for
-    # the JSON that `to_item` writes) and positional construction. Malformed JSON raises
-    # ValueError and a missing key KeyError, as before.
-    events = tuple(
-        [
-            StoredEvent(raw["type"], raw["schema_version"], raw["data"])
-            for raw in from_json(item["events"]["S"])
-        ]
-    )
     meta = CommitMeta(
         item["command_id"]["S"],
         item["correlation_id"]["S"],
@@ -54,10 +53,30 @@ def from_item(item: Item) -> Commit:
     return Commit(
         item["pk"]["S"],
         int(item["sk"]["N"]),
-        events,
+        _events(item),
         meta,
         item["prev_hash"]["S"],
         item["hash"]["S"],
+    )
+
+
+def events_from_item(item: Item) -> CommitEvents:
+    """The part of a commit's item a fold reads (the attributes in `FOLDED_ATTRIBUTES`)."""
+    return CommitEvents(
+        int(item["sk"]["N"]), _events(item), item["hash"]["S"], item["recorded_at"]["S"]
+    )
+
+
+def _events(item: Item) -> tuple[StoredEvent, ...]:
+    # Replaying a stream runs this once per commit, so it is kept lean: pydantic-core's JSON
+    # parser (several times faster than `json.loads` on these small documents, same values for
+    # the JSON that `to_item` writes) and positional construction. Malformed JSON raises
+    # ValueError and a missing key KeyError.
+    return tuple(
+        [
+            StoredEvent(raw["type"], raw["schema_version"], raw["data"])
+            for raw in from_json(item["events"]["S"])
+        ]
     )
 
 

@@ -7,8 +7,16 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from adapters.commit_item import Item, from_item, receipt_from_item, receipt_to_item, to_item
-from eventcore.commits import Commit, Receipt
+from adapters.commit_item import (
+    FOLDED_ATTRIBUTES,
+    Item,
+    events_from_item,
+    from_item,
+    receipt_from_item,
+    receipt_to_item,
+    to_item,
+)
+from eventcore.commits import Commit, CommitEvents, Receipt
 from eventcore.store import ConcurrencyError, Conflict, DuplicateRequest, StoreUnavailable
 
 _SLOT_FREE = "attribute_not_exists(pk)"
@@ -117,6 +125,23 @@ class DynamoDBEventStore:
             raise ConcurrencyError(conflicts)
 
     def read(self, stream_id: str, *, after: int = 0, to: int | None = None) -> Iterator[Commit]:
+        return map(from_item, self._query_range(stream_id, after, to))
+
+    def read_events(
+        self, stream_id: str, *, after: int = 0, to: int | None = None
+    ) -> Iterator[CommitEvents]:
+        # DynamoDB charges the read by whole items either way; the projection saves the bytes
+        # on the wire and botocore's parsing of the six attributes a fold never looks at.
+        projection = {
+            "ProjectionExpression": ", ".join(FOLDED_ATTRIBUTES),
+            "ExpressionAttributeNames": FOLDED_ATTRIBUTES,
+        }
+        return map(events_from_item, self._query_range(stream_id, after, to, **projection))
+
+    def _query_range(
+        self, stream_id: str, after: int, to: int | None, **request: Any
+    ) -> Iterator[Item]:
+        """The items of the commits whose first version is in `(after, to]`, in order."""
         if to is None:
             condition = "pk = :pk AND sk > :after"
             values = {":pk": {"S": stream_id}, ":after": {"N": str(after)}}
@@ -129,7 +154,7 @@ class DynamoDBEventStore:
                 ":first": {"N": str(after + 1)},
                 ":to": {"N": str(to)},
             }
-        return (from_item(item) for item in self._query(condition, values))
+        return self._query(condition, values, **request)
 
     def commit_containing(self, stream_id: str, version: int) -> Commit | None:
         response = self._call(
@@ -174,12 +199,13 @@ class DynamoDBEventStore:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _query(self, condition: str, values: dict[str, Any]) -> Iterator[Item]:
+    def _query(self, condition: str, values: dict[str, Any], **extra: Any) -> Iterator[Item]:
         request: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": condition,
             "ExpressionAttributeValues": values,
             "ConsistentRead": True,
+            **extra,
         }
         if self._page_size:
             request["Limit"] = self._page_size

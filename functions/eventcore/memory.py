@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Generic, TypeVar
 
-from eventcore.commits import Commit, Receipt
+from eventcore.commits import Commit, CommitEvents, Receipt
 from eventcore.projector import Projected, StaleView
 from eventcore.snapshots import Snapshot
 from eventcore.store import ConcurrencyError, Conflict, DuplicateRequest
@@ -46,6 +46,11 @@ class InMemoryEventStore:
             stream = self._streams.get(stream_id, {})
             selected = [stream[v] for v in sorted(stream) if v > after and (to is None or v <= to)]
         return iter(selected)
+
+    def read_events(
+        self, stream_id: str, *, after: int = 0, to: int | None = None
+    ) -> Iterator[CommitEvents]:
+        return map(CommitEvents.of, self.read(stream_id, after=after, to=to))
 
     def commit_containing(self, stream_id: str, version: int) -> Commit | None:
         with self._lock:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from eventcore.cache import StateCache
-from eventcore.commits import GENESIS_HASH, Commit, CommitMeta, Receipt
+from eventcore.commits import GENESIS_HASH, Commit, CommitEvents, CommitMeta, Receipt
 from eventcore.decider import Decider, StateCodec
 from eventcore.errors import IntegrityError
 from eventcore.events import Event, EventRegistry
@@ -81,7 +81,7 @@ class Repository(Generic[C, S, E]):
             return hit
         start = self._from_snapshot(self.snapshots.latest(stream_id) if self.snapshots else None)
         start = start or self.empty(stream_id)
-        loaded = self.fold(start, self.store.read(stream_id, after=start.version))
+        loaded = self.fold(start, self.store.read_events(stream_id, after=start.version))
         if self.cache is not None:
             self.cache.put(stream_id, loaded)
         return loaded
@@ -100,7 +100,7 @@ class Repository(Generic[C, S, E]):
         if version is not None:
             snap = self.snapshots.at_or_before(stream_id, version) if self.snapshots else None
             start = self._from_snapshot(snap) or self.empty(stream_id)
-            commits = self.store.read(stream_id, after=start.version, to=version)
+            commits = self.store.read_events(stream_id, after=start.version, to=version)
             loaded = self.fold(start, commits, to_version=version)
             return loaded if loaded.version == version and version > 0 else None
         if at is None:
@@ -108,13 +108,13 @@ class Repository(Generic[C, S, E]):
         latest = self.snapshots.latest(stream_id) if self.snapshots else None
         usable = latest if latest and latest.recorded_at <= at else None
         begin = self._from_snapshot(usable) or self.empty(stream_id)
-        loaded = self.fold(begin, self.store.read(stream_id, after=begin.version), until=at)
+        loaded = self.fold(begin, self.store.read_events(stream_id, after=begin.version), until=at)
         return loaded if loaded.exists else None
 
     def fold(
         self,
         start: Loaded[S],
-        commits: Iterable[Commit],
+        commits: Iterable[Commit | CommitEvents],
         *,
         to_version: int | None = None,
         until: str | None = None,
@@ -125,7 +125,7 @@ class Repository(Generic[C, S, E]):
         state, version = start.state, start.version
         last_hash, recorded_at = start.last_hash, start.recorded_at
         for commit in commits:
-            if until is not None and commit.meta.recorded_at > until:
+            if until is not None and commit.recorded_at > until:
                 break
             if commit.version != version + 1:
                 raise IntegrityError(
@@ -136,7 +136,7 @@ class Repository(Generic[C, S, E]):
                     break
                 state = evolve(state, load_event(stored))  # type: ignore[arg-type]
                 version += 1
-            last_hash, recorded_at = commit.hash, commit.meta.recorded_at
+            last_hash, recorded_at = commit.hash, commit.recorded_at
             if to_version is not None and version >= to_version:
                 break
         return Loaded(start.stream_id, state, version, last_hash, recorded_at)
@@ -263,7 +263,7 @@ class Repository(Generic[C, S, E]):
                 refreshed.add(current.stream_id)
                 result.append(self.fold(current, [winner]))
             else:
-                tail = self.store.read(current.stream_id, after=current.version)
+                tail = self.store.read_events(current.stream_id, after=current.version)
                 result.append(self.fold(current, tail))
         return tuple(result)
 

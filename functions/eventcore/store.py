@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from eventcore.commits import Commit, Receipt
+from eventcore.commits import Commit, CommitEvents, Receipt
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,12 @@ class EventStore(Protocol):
     def read(self, stream_id: str, *, after: int = 0, to: int | None = None) -> Iterator[Commit]:
         """Commits whose first version is in `(after, to]`, in order. `after` should be a commit
         boundary (a version some commit ends at), as cached states and snapshots always are."""
+        ...
+
+    def read_events(
+        self, stream_id: str, *, after: int = 0, to: int | None = None
+    ) -> Iterator[CommitEvents]:
+        """The same commits as `read`, reduced to what folding them into state needs."""
         ...
 
     def commit_containing(self, stream_id: str, version: int) -> Commit | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from eventcore.commits import GENESIS_HASH, Commit, CommitMeta, Receipt
+from eventcore.commits import GENESIS_HASH, Commit, CommitEvents, CommitMeta, Receipt
 from eventcore.events import StoredEvent
 from eventcore.hashchain import seal
 from eventcore.store import ConcurrencyError, DuplicateRequest, EventStore
@@ -93,6 +93,23 @@ class EventStoreContract:
             store.append([c])
         assert [c.version for c in store.read("A")] == list(range(1, 26))
         assert [c.version for c in store.read("A", after=10, to=20)] == list(range(11, 21))
+
+    @pytest.mark.parametrize(
+        ("after", "to"), [(0, None), (3, None), (10, 20), (0, 2), (25, None), (4, 4)]
+    )
+    def test_read_events_is_read_reduced_to_what_a_fold_needs(
+        self, store: EventStore, after: int, to: int | None
+    ) -> None:
+        multi = commit("B", 1, 7, 8, 9)
+        store.append([multi])
+        for c in chain("A", 25):
+            store.append([c])
+        expected = [CommitEvents.of(c) for c in store.read("A", after=after, to=to)]
+        assert list(store.read_events("A", after=after, to=to)) == expected
+        assert [c.version for c in expected] == list(range(after + 1, (to or 25) + 1))
+        assert list(store.read_events("B")) == [
+            CommitEvents(1, multi.events, multi.hash, multi.meta.recorded_at)
+        ]
 
     def test_multi_event_commits_and_commit_containing(self, store: EventStore) -> None:
         first = commit("A", 1, 1, 2, 3)

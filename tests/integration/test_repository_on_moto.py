@@ -122,3 +122,27 @@ def test_one_request_warm_and_at_most_three_cold(aws, history):
     # With snapshots every 100 versions the tail a cold load reads stays under 100 commits.
     loaded_from = snapshots.latest(A)
     assert history < 100 or (loaded_from is not None and history - loaded_from.version < 100)
+
+
+def test_loading_state_reads_only_the_attributes_a_fold_needs(aws):
+    dynamodb, _ = aws
+    store = DynamoDBEventStore(dynamodb, EVENTS_TABLE, RECEIPTS_TABLE)
+    writer = account_repository(store)
+    writer.handle(A, OpenAccount("Ada", "EUR"), meta(0))
+    for n in range(1, 6):
+        writer.handle(A, Deposit(n), meta(n))
+
+    returned: list[set[str]] = []
+
+    def keep(parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name == "Query":
+            returned.extend(set(item) for item in parsed.get("Items", []))
+
+    dynamodb.meta.events.register("after-call.dynamodb.Query", keep)
+    loaded = account_repository(store).load(A)
+
+    assert (loaded.version, loaded.state.balance) == (6, 15)
+    assert returned == [{"sk", "events", "hash", "recorded_at"}] * 6
+    # The state carries what the next commit chains to, as with whole commits.
+    last = list(store.read(A))[-1]
+    assert (loaded.last_hash, loaded.recorded_at) == (last.hash, last.meta.recorded_at)
