@@ -6,13 +6,37 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
+THROTTLED = {
+    "Error": {
+        "Code": "ProvisionedThroughputExceededException",
+        "Message": "Rate of requests exceeds the allowed throughput.",
+    },
+    "ResponseMetadata": {"HTTPStatusCode": 400},
+}
+
+
+def cancelled(*codes: str) -> dict[str, Any]:
+    """A TransactWriteItems cancellation with one reason per action, as DynamoDB reports it."""
+    return {
+        "Error": {
+            "Code": "TransactionCanceledException",
+            "Message": f"Transaction cancelled, please refer cancellation reasons [{codes}]",
+        },
+        "CancellationReasons": [{"Code": code} for code in codes],
+        "ResponseMetadata": {"HTTPStatusCode": 400},
+    }
+
 
 class Throttle:
-    """Makes `operation` on `client` fail with a throttling error the next `times` calls."""
+    """Makes `operation` on `client` fail the next `times` calls: with a throttling error, or
+    with `error` (a parsed error response)."""
 
-    def __init__(self, client: Any, operation: str, times: int) -> None:
+    def __init__(
+        self, client: Any, operation: str, times: int, error: dict[str, Any] | None = None
+    ) -> None:
         self.remaining = times
         self.calls = 0
+        self.error = error or THROTTLED
         client.meta.events.register_first(f"before-call.dynamodb.{operation}", self._maybe_fail)
 
     def _maybe_fail(self, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
@@ -20,11 +44,4 @@ class Throttle:
         if self.remaining <= 0:
             return None
         self.remaining -= 1
-        error = {
-            "Error": {
-                "Code": "ProvisionedThroughputExceededException",
-                "Message": "Rate of requests exceeds the allowed throughput.",
-            },
-            "ResponseMetadata": {"HTTPStatusCode": 400},
-        }
-        return AWSResponse("https://dynamodb.invalid", 400, {}, None), error
+        return AWSResponse("https://dynamodb.invalid", 400, {}, None), self.error

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from accounts.views import AccountView, Page
+from adapters.dynamodb_calls import call
 from adapters.projection_slots_dynamodb import ActiveSlots
 
 MODEL = "accounts"
@@ -47,8 +48,8 @@ class DynamoDBAccountViews:
         return self._tables[self._slots.active(MODEL)]
 
     def get(self, account_id: str) -> AccountView | None:
-        item = self._client.get_item(
-            TableName=self.table(), Key={"account_id": {"S": account_id}}
+        item = call(
+            self._client, "get_item", TableName=self.table(), Key={"account_id": {"S": account_id}}
         ).get("Item")
         return view_from_item(item) if item and _is_view(item) else None
 
@@ -56,7 +57,7 @@ class DynamoDBAccountViews:
         request: dict[str, Any] = {"TableName": self.table(), "Limit": limit}
         if cursor:
             request["ExclusiveStartKey"] = {"account_id": {"S": _decode(cursor)}}
-        response = self._client.scan(**request)
+        response = call(self._client, "scan", **request)
         views = [view_from_item(item) for item in response.get("Items", []) if _is_view(item)]
         last = response.get("LastEvaluatedKey")
         # moto omits LastEvaluatedKey on an exactly full page; a full page may have more after it.

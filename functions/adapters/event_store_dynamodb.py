@@ -16,17 +16,11 @@ from adapters.commit_item import (
     receipt_to_item,
     to_item,
 )
+from adapters.dynamodb_calls import BUSY_ITEM, call, error_code, translate, unreachable
 from eventcore.commits import Commit, CommitEvents, Receipt
 from eventcore.store import ConcurrencyError, Conflict, DuplicateRequest, StoreUnavailable
 
 _SLOT_FREE = "attribute_not_exists(pk)"
-_THROTTLED = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-}
 
 
 class DynamoDBEventStore:
@@ -65,13 +59,15 @@ class DynamoDBEventStore:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
-            if _code(error) == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 old = error.response.get("Item")
                 winner = from_item(old) if old else None
                 raise ConcurrencyError(
                     [Conflict(commit.stream_id, commit.version, winner)]
                 ) from None
-            raise _translate(error) from error
+            raise translate(error) from error
+        except BotoCoreError as error:
+            raise unreachable(error) from error
 
     def _transact(self, commits: Sequence[Commit], receipt: Receipt | None) -> None:
         actions: list[dict[str, Any]] = [
@@ -86,13 +82,13 @@ class DynamoDBEventStore:
         try:
             self._client.transact_write_items(TransactItems=actions)
         except ClientError as error:
-            if _code(error) != "TransactionCanceledException":
-                raise _translate(error) from error
+            if error_code(error) != "TransactionCanceledException":
+                raise translate(error) from error
             reasons = error.response.get("CancellationReasons") or []
             self._raise_cancelled(commits, receipt, reasons)
             raise
         except BotoCoreError as error:
-            raise _unreachable(error) from error
+            raise unreachable(error) from error
 
     @staticmethod
     def _conditional_put(table: str, item: Item) -> dict[str, Any]:
@@ -108,20 +104,24 @@ class DynamoDBEventStore:
         commits: Sequence[Commit], receipt: Receipt | None, reasons: list[dict[str, Any]]
     ) -> None:
         codes = [r.get("Code", "None") for r in reasons]
-        if receipt is not None and len(reasons) > len(commits):
-            last = reasons[len(commits)]
-            if last.get("Code") == "ConditionalCheckFailed" and "Item" in last:
-                raise DuplicateRequest(receipt_from_item(last["Item"]))
-        if any(code in _THROTTLED for code in codes):
+        receipt_reason = (
+            reasons[len(commits)] if receipt is not None and len(reasons) > len(commits) else {}
+        )
+        if receipt_reason.get("Code") == "ConditionalCheckFailed" and "Item" in receipt_reason:
+            raise DuplicateRequest(receipt_from_item(receipt_reason["Item"]))
+        if any(code in BUSY_ITEM for code in codes):
             raise StoreUnavailable(f"transaction throttled: {codes}")
         # ConditionalCheckFailed means the slot is taken; TransactionConflict means another
         # transaction held the item at that moment. Either way: refresh and decide again.
+        contended = ("ConditionalCheckFailed", "TransactionConflict")
         conflicts = [
             Conflict(c.stream_id, c.version, from_item(r["Item"]) if "Item" in r else None)
             for c, r in zip(commits, reasons, strict=False)
-            if r.get("Code") in ("ConditionalCheckFailed", "TransactionConflict")
+            if r.get("Code") in contended
         ]
-        if conflicts or not reasons:
+        # Only the receipt contended: the same request is being written right now. Deciding
+        # again meets its receipt once it lands (the original answer), else ends in a 409.
+        if conflicts or receipt_reason.get("Code") == "TransactionConflict" or not reasons:
             raise ConcurrencyError(conflicts)
 
     def read(self, stream_id: str, *, after: int = 0, to: int | None = None) -> Iterator[Commit]:
@@ -219,29 +219,4 @@ class DynamoDBEventStore:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _call(self, operation: str, **request: Any) -> dict[str, Any]:
-        try:
-            response: dict[str, Any] = getattr(self._client, operation)(**request)
-        except ClientError as error:
-            raise _translate(error) from error
-        except BotoCoreError as error:
-            raise _unreachable(error) from error
-        return response
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def _translate(error: ClientError) -> Exception:
-    """Throttling that survived botocore's retries becomes `StoreUnavailable`; the rest stays."""
-    if _code(error) in _THROTTLED:
-        return StoreUnavailable(str(error))
-    translated: Exception = error
-    return translated
-
-
-def _unreachable(error: BotoCoreError) -> StoreUnavailable:
-    """Timeouts and connection failures that outlasted botocore's retries. A write that timed out
-    may still have happened: the caller's retry meets its receipt, or a conflict, never a
-    second effect."""
-    return StoreUnavailable(f"{type(error).__name__}: {error}")
+        return call(self._client, operation, **request)

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from adapters.dynamodb_calls import call
+
 SLOTS = ("blue", "green")
 POINTER_KEY = "active"
 SWITCH_TTL_SECONDS = 30.0
@@ -37,7 +39,9 @@ class ActiveSlots:
             hit = self._cached.get(model)
         if hit is not None and now - hit[0] < self._ttl:
             return hit[1]
-        item = self._client.get_item(
+        item = call(
+            self._client,
+            "get_item",
             TableName=self._table,
             Key={"pk": {"S": POINTER_KEY}, "sk": {"S": model}},
             ConsistentRead=True,

@@ -16,7 +16,10 @@ def format_time(moment: datetime) -> str:
     """The one textual form of a recorded time: UTC, microseconds, `Z`. It sorts as it reads."""
     if moment.tzinfo is None:
         raise ValueError("recorded times must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat pads the year to four digits, which strftime's %Y does not do before year 1000
+    # on every platform; unpadded years would sort after later ones.
+    utc = moment.astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
 
 
 def parse_time(text: str) -> datetime:

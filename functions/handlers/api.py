@@ -6,7 +6,10 @@ function can be deployed read-only; each refuses the other's methods.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
@@ -54,8 +57,20 @@ RETRY_AFTER_SECONDS = 1
 API_TITLE = "Ledger API"
 API_VERSION = "1.0.0"
 
+
+def _read_json(body: str) -> Any:
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as unreadable:
+        # Valid JSON that Python refuses to read, e.g. an integer longer than 4,300 digits.
+        # As a JSONDecodeError it takes the resolver's own way to a 400 `invalid_json`.
+        raise json.JSONDecodeError(str(unreadable), body, 0) from unreadable
+
+
 logger = Logger()
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=_read_json)
 
 AccountIdPath = Annotated[str, Path(pattern=ACCOUNT_ID_PATTERN, max_length=64)]
 # Declared for the OpenAPI document; `command_request` reads and checks them (400, not 422).
@@ -199,7 +214,9 @@ def get_state(
 ) -> Response[str]:
     if (version is None) == (at is None):
         raise HttpError(422, "validation_error", "give exactly one of `version` or `at`")
-    view = dependencies.ledger().state_at(account_id, version=version, at=at)
+    view = dependencies.ledger().state_at(
+        account_id, version=version, at=_in_utc(at) if at is not None else None
+    )
     return _json(200, view.to_json(), view.version)
 
 
@@ -284,11 +301,30 @@ def handle(
     if body and media_type != "application/json" and not media_type.endswith("+json"):
         message = "request bodies must be JSON (Content-Type: application/json)"
         return _raw(error(415, "unsupported_media_type", message), event)
+    if body and event.get("isBase64Encoded") and not _base64_text(body):
+        message = "the request body is not base64-encoded UTF-8 text"
+        return _raw(error(400, "invalid_json", message), event)
     try:
         return app.resolve(event, context)
     except RecursionError:
         # JSON nested deeper than the parser's limit never reaches validation.
         return _raw(error(400, "invalid_json", "the request body is nested too deeply"), event)
+
+
+def _in_utc(moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00, an hour before year 1 in UTC
+        message = "`at` must fall within the years 1 to 9999 in UTC"
+        raise HttpError(422, "validation_error", message) from None
+
+
+def _base64_text(body: str) -> bool:
+    try:
+        base64.b64decode(body, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return True
 
 
 def _raw(response: Response[str], event: dict[str, Any]) -> dict[str, Any]:

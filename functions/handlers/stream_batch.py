@@ -70,8 +70,18 @@ def process(
 ) -> BatchReport:
     report = BatchReport()
     for stream_id, entry in group(records).items():
+        commits = entry.commits
+        if entry.unreadable:
+            # A record we cannot decode may be the stream's newest: nothing after it would show
+            # a gap. Projecting no commits makes the projector read the table from the view's
+            # mark, which holds them all (and parks the stream if the item there is bad too).
+            logger.warning(
+                "unreadable stream records; reading the table instead",
+                extra={"stream_id": stream_id, "errors": entry.unreadable},
+            )
+            commits = []
         try:
-            report.results[stream_id] = project(stream_id, entry.commits)
+            report.results[stream_id] = project(stream_id, commits)
         except Exception:
             # The isolation boundary: poison is parked inside `project`, so what reaches here is
             # transient (throttling, timeouts) or unforeseen. Either way only this stream is

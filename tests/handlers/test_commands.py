@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -125,12 +126,44 @@ def test_unknown_account_is_404():
 
 @pytest.mark.parametrize(
     ("body", "raw"),
-    [(None, '{"amount": '), (None, ""), (None, "not json"), (None, "[" * 5000 + "]" * 5000)],
+    [
+        (None, '{"amount": '),
+        (None, ""),
+        (None, "not json"),
+        (None, "[" * 5000 + "]" * 5000),
+        # JSON, but an integer longer than Python reads (4,300 digits), within 16 KiB.
+        (None, '{"amount": ' + "9" * 5000 + "}"),
+    ],
 )
 def test_malformed_json_is_400(body, raw):
     account = open_account()
     reply = post(f"/accounts/{account}/deposits", body, raw_body=raw)
     assert (reply.status, reply.json["error"]) == (400, "invalid_json")
+    assert len(events_of(account)) == 1
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        "!!not base64!!",
+        base64.b64encode(b'{"amount": 1}\xff').decode(),  # not UTF-8 once decoded
+    ],
+)
+def test_base64_bodies_that_are_not_utf8_text_are_400(encoded):
+    account = open_account()
+    event = http_event("POST", f"/accounts/{account}/deposits", raw_body=encoded)
+    event["isBase64Encoded"] = True
+    reply = call(event)
+    assert (reply.status, reply.json["error"]) == (400, "invalid_json")
+    assert len(events_of(account)) == 1
+
+
+def test_a_base64_encoded_json_body_is_read():
+    account = open_account()
+    body = base64.b64encode(b'{"amount": 7}').decode()
+    event = http_event("POST", f"/accounts/{account}/deposits", raw_body=body)
+    event["isBase64Encoded"] = True
+    assert (call(event).status, len(events_of(account))) == (201, 2)
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ import pytest
 from eventcore.commits import Commit, Receipt
 from eventcore.store import ConcurrencyError, EventStore
 from handlers import dependencies
-from tests.faults import Throttle
+from tests.faults import Throttle, cancelled
 from tests.handlers.conftest import reset_dependencies
-from tests.handlers.test_commands import events_of, funded, post
+from tests.handlers.test_commands import events_of, funded, get, post
 
 pytestmark = pytest.mark.usefixtures("stack")
 
@@ -109,6 +109,53 @@ def test_throttled_reads_are_503():
     assert reply.status == 503
     table = dependencies.settings().events_table
     assert len(boto3.client("dynamodb").scan(TableName=table)["Items"]) == 2
+
+
+@pytest.mark.parametrize(
+    "reasons", [("ThrottlingError", "None"), ("None", "ProvisionedThroughputExceeded")]
+)
+def test_a_transaction_cancelled_for_throttling_is_503_and_writes_nothing(reasons):
+    account = funded(100)
+    Throttle(dependencies.client("dynamodb"), "TransactWriteItems", 1, cancelled(*reasons))
+    reply = post(f"/accounts/{account}/deposits", {"amount": 5}, key="busy-item")
+    assert (reply.status, reply.json["error"]) == (503, "service_unavailable")
+    assert len(events_of(account)) == 2
+    again = post(f"/accounts/{account}/deposits", {"amount": 5}, key="busy-item")
+    assert (again.status, again.json["balance"]) == (201, 105)
+
+
+def test_a_receipt_held_by_an_inflight_duplicate_is_decided_again_not_a_500():
+    account = funded(100)
+    contended = Throttle(
+        dependencies.client("dynamodb"),
+        "TransactWriteItems",
+        1,
+        cancelled("None", "TransactionConflict"),
+    )
+    reply = post(f"/accounts/{account}/deposits", {"amount": 5}, key="twice")
+    assert (reply.status, reply.json["balance"]) == (201, 105)
+    assert contended.calls == 2
+    assert len(events_of(account)) == 3
+
+
+def test_a_receipt_contended_on_every_attempt_ends_in_409():
+    account = funded(100)
+    client = dependencies.client("dynamodb")
+    Throttle(client, "TransactWriteItems", 99, cancelled("None", "TransactionConflict"))
+    reply = post(f"/accounts/{account}/deposits", {"amount": 5}, key="stuck")
+    assert (reply.status, reply.json["error"]) == (409, "concurrency_conflict")
+    assert len(events_of(account)) == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "operation"), [("/accounts/{}", "GetItem"), ("/accounts", "Scan")]
+)
+def test_throttled_read_model_reads_are_503(path, operation):
+    account = funded(100)
+    Throttle(dependencies.client("dynamodb"), operation, 1)
+    reply = get(path.format(account))
+    assert (reply.status, reply.json["error"]) == (503, "service_unavailable")
+    assert reply.headers["retry-after"] == "1"
 
 
 def test_a_timeout_reaching_dynamodb_is_503_not_500():

@@ -90,6 +90,9 @@ def test_state_at_a_version_and_at_a_time():
     assert (before.status, before.json["error"]) == (404, "not_found")
     now = get(f"/accounts/{account}/state", at="2999-01-01T00:00:00+02:00").json
     assert (now["balance"], now["version"]) == (70, 3)
+    # Years before 1000 come before every recorded time, not after (zero-padded, they sort).
+    ancient = get(f"/accounts/{account}/state", at="0999-01-01T00:00:00Z")
+    assert (ancient.status, ancient.json["error"]) == (404, "not_found")
 
 
 @pytest.mark.parametrize(
@@ -100,6 +103,9 @@ def test_state_at_a_version_and_at_a_time():
         {"at": "yesterday"},
         {"at": "2026-01-01T00:00:00"},
         {"version": 0},
+        # Valid ISO-8601, but outside what UTC can hold once converted.
+        {"at": "0001-01-01T00:00:00+01:00"},
+        {"at": "9999-12-31T23:59:59-01:00"},
     ],
 )
 def test_state_needs_exactly_one_valid_point(query):

@@ -64,6 +64,22 @@ def test_replay_finds_a_phantom_at_the_head_with_nothing_after_it():
     assert views.load(A).view == fold_view(store, A, 4)
 
 
+@pytest.mark.parametrize("damage", ["hash", "events"])
+def test_an_unreadable_newest_record_is_read_from_the_table(damage: str):
+    store = InMemoryEventStore()
+    history(store, [("deposit", "a", "a", 10)] * 2)  # A: versions 1..3
+    projector, views, _ = build(store)
+    commits = list(store.read(A))
+    broken = record(commits[2], 3)
+    del broken["dynamodb"]["NewImage"][damage]
+
+    report = process([record(commits[0], 1), record(commits[1], 2), broken], projector.project)
+
+    assert report.failures == []
+    assert report.results[A].caught_up
+    assert views.load(A).view == fold_view(store, A, 3)
+
+
 class ProcessDied(BaseException):
     pass
 
