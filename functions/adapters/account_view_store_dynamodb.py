@@ -50,7 +50,7 @@ class DynamoDBAccountViewStore:
         if projected.view is None:
             raise ValueError("nothing to save")
         item = {**view_to_item(projected.view), "last_hash": {"S": projected.last_hash}}
-        self._conditional("put_item", expected_version, Item=item)
+        self._put(item, expected_version)
 
     def park(
         self,
@@ -66,32 +66,49 @@ class DynamoDBAccountViewStore:
             item = {"account_id": {"S": account_id_of(stream_id)}, "version": {"N": "0"}}
         item["parked"] = {"S": error[:1000]}
         item["last_hash"] = {"S": progress.last_hash}
-        self._conditional("put_item", expected_version, Item=item)
-        self.parked.add(stream_id, at, error)
+        # The view and the register entry are written together: a stream parked in its view
+        # but missing from the register would be stuck without anyone being told.
+        table = self._table()
+        view = {"TableName": table, "Item": item, **self._unchanged_since(expected_version)}
+        self._transact(table, [{"Put": view}, self.parked.put(stream_id, at, error)])
 
     def unpark(self, stream_id: str) -> None:
-        self._client.update_item(
-            TableName=self._table(),
-            Key={"account_id": {"S": account_id_of(stream_id)}},
-            UpdateExpression="REMOVE parked",
-            ConditionExpression="attribute_exists(account_id)",
-        )
-        self.parked.remove(stream_id)
+        table = self._table()
+        update = {
+            "TableName": table,
+            "Key": {"account_id": {"S": account_id_of(stream_id)}},
+            "UpdateExpression": "REMOVE parked",
+            "ConditionExpression": "attribute_exists(account_id)",
+        }
+        self._transact(table, [{"Update": update}, self.parked.delete(stream_id)])
 
-    def _conditional(self, operation: str, expected_version: int, **request: Any) -> None:
+    def _unchanged_since(self, expected_version: int) -> dict[str, Any]:
+        """The condition of every view write: the view is still at `expected_version`, and not
+        parked."""
         condition = "version = :expected AND attribute_not_exists(parked)"
         if expected_version == 0:
             condition = f"attribute_not_exists(account_id) OR ({condition})"
-        values = dict(request.pop("ExpressionAttributeValues", {}))
-        values[":expected"] = {"N": str(expected_version)}
+        return {
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+        }
+
+    def _put(self, item: dict[str, Any], expected_version: int) -> None:
         try:
-            getattr(self._client, operation)(
-                TableName=self._table(),
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-                **request,
+            self._client.put_item(
+                TableName=self._table(), Item=item, **self._unchanged_since(expected_version)
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise StaleView(f"{self._table()}: view moved past {expected_version}") from None
+            raise
+
+    def _transact(self, table: str, actions: list[dict[str, Any]]) -> None:
+        """`actions` in one TransactWriteItems; the first is the view's write, on `table`."""
+        try:
+            self._client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons") or [{}]
+            if reasons[0].get("Code") == "ConditionalCheckFailed":
+                raise StaleView(f"{table}: the view moved on or is gone") from None
             raise

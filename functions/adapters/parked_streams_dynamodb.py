@@ -23,21 +23,26 @@ class ParkedStreams:
         self._clock = clock
 
     def add(self, stream_id: str, version: int, error: str) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item={
-                "pk": {"S": self._pk},
-                "sk": {"S": stream_id},
-                "version": {"N": str(version)},
-                "error": {"S": error[:1000]},
-                "parked_at": {"S": self._clock()},
-            },
-        )
+        self._client.put_item(**self.put(stream_id, version, error)["Put"])
 
     def remove(self, stream_id: str) -> None:
-        self._client.delete_item(
-            TableName=self._table, Key={"pk": {"S": self._pk}, "sk": {"S": stream_id}}
-        )
+        self._client.delete_item(**self.delete(stream_id)["Delete"])
+
+    def put(self, stream_id: str, version: int, error: str) -> dict[str, Any]:
+        """The register entry as a TransactWriteItems action, to write with the parked view."""
+        item = {
+            "pk": {"S": self._pk},
+            "sk": {"S": stream_id},
+            "version": {"N": str(version)},
+            "error": {"S": error[:1000]},
+            "parked_at": {"S": self._clock()},
+        }
+        return {"Put": {"TableName": self._table, "Item": item}}
+
+    def delete(self, stream_id: str) -> dict[str, Any]:
+        """Removing the entry as a TransactWriteItems action, to write with the unparked view."""
+        key = {"pk": {"S": self._pk}, "sk": {"S": stream_id}}
+        return {"Delete": {"TableName": self._table, "Key": key}}
 
     def __iter__(self) -> Iterator[ParkedStream]:
         request: dict[str, Any] = {

@@ -197,6 +197,15 @@ class StreamProjector(Generic[V]):
     ) -> tuple[V | None, int]:
         view, version, last_hash = current.view, current.version, current.last_hash
         for commit in commits:
+            if commit.version != version + 1 or commit.prev_hash != last_hash:
+                # Only a read of a damaged table gets here (records that do not follow are
+                # replaced by such a read): park rather than fold past a missing commit.
+                progress = Projected(view, version, last_hash=last_hash)
+                broken = IntegrityError(
+                    f"{stream_id}: the table's commit {commit.version} does not follow "
+                    f"version {version} (a missing or altered commit)"
+                )
+                raise Poison(version + 1, broken, progress)
             applied = view
             for offset, stored in enumerate(commit.events):
                 try:

@@ -156,6 +156,34 @@ def test_a_poison_stream_is_parked_on_dynamodb_and_replay_heals_it():
     assert list(views.parked) == []
 
 
+def test_parking_writes_the_view_and_the_register_together_or_not_at_all():
+    from accounts.events import registry
+    from eventcore.projector import StreamProjector
+    from handlers.stream_batch import process
+    from tests.faults import Throttle
+
+    stream = reader()
+    account = funded(10)
+
+    def poison(view: Any, stream_id: str, event: Any) -> Any:
+        raise ValueError("cannot project anything")
+
+    views = dependencies.account_view_store(dependencies.settings())
+    store = dependencies.ledger().repository.store
+    projector_ = StreamProjector(views=views, projection=poison, store=store, registry=registry)
+    records = stream.poll()
+    Throttle(dependencies.client("dynamodb"), "TransactWriteItems", times=1)
+
+    first = process(records, projector_.project)
+    assert len(first.failures) == 1  # retried by the event source mapping
+    assert views.load(f"Account-{account}").parked is None
+    assert list(views.parked) == []
+
+    assert process(records, projector_.project).failures == []
+    assert views.load(f"Account-{account}").parked is not None
+    assert [p.stream_id for p in views.parked] == [f"Account-{account}"]
+
+
 def test_racing_projectors_on_dynamodb_apply_each_event_once():
     import threading
 

@@ -80,6 +80,20 @@ def test_an_unreadable_newest_record_is_read_from_the_table(damage: str):
     assert views.load(A).view == fold_view(store, A, 3)
 
 
+def test_a_commit_missing_from_the_table_parks_the_stream_instead_of_being_skipped():
+    store = InMemoryEventStore()
+    history(store, [("deposit", "a", "a", 10)] * 3)  # A: versions 1..4
+    projector, views, _ = build(store)
+    del store._streams[A][3]  # damage: the table lost a commit
+
+    result = projector.project(A, [])  # a catch-up read of the table
+
+    assert result.parked_at == 3
+    parked = views.load(A)
+    assert (parked.version, parked.view) == (2, fold_view(store, A, 2))
+    assert "does not follow" in (parked.parked or "")
+
+
 class ProcessDied(BaseException):
     pass
 
