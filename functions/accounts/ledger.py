@@ -36,14 +36,11 @@ class Request:
     actor: str = "anonymous"
     correlation_id: str = ""
     if_match: int | None = None
-    # The caller as a stable identity, when `actor` names something shorter-lived (an assumed
-    # role's session); idempotency keys are scoped to it. Empty: the actor itself.
-    principal: str = ""
 
     @property
     def receipt_key(self) -> str:
         # Keys are scoped to their caller: one client can neither collide with nor read another's.
-        return f"{self.principal or self.actor}\n{self.idempotency_key}"
+        return f"{self.actor}\n{self.idempotency_key}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,12 @@ class DynamoDBAccountViewStore:
             "UpdateExpression": "REMOVE parked",
             "ConditionExpression": "attribute_exists(account_id)",
         }
-        self._transact(table, [{"Update": update}, self.parked.delete(stream_id)])
+        try:
+            self._transact(table, [{"Update": update}, self.parked.delete(stream_id)])
+        except StaleView:
+            # No view item in the live table (the stream was parked in the other slot before a
+            # rebuild switched them): nothing to unpark there, only the register entry to drop.
+            self.parked.remove(stream_id)
 
     def _unchanged_since(self, expected_version: int) -> dict[str, Any]:
         """The condition of every view write: the view is still at `expected_version`, and not

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as ConnectionFailed
 
 from eventcore.store import StoreUnavailable
 
@@ -23,6 +24,9 @@ BUSY = {
 }
 # The same causes as a cancelled transaction reports them, per item, in CancellationReasons.
 BUSY_ITEM = {"ProvisionedThroughputExceeded", "ThrottlingError"}
+# Failures to reach DynamoDB (connecting, timeouts, dropped connections). Other botocore errors
+# (bad parameters, missing credentials) are bugs or configuration, not "try again later".
+UNREACHABLE = (ConnectionFailed, HTTPClientError)
 
 
 def call(client: Any, operation: str, **request: Any) -> dict[str, Any]:
@@ -31,7 +35,7 @@ def call(client: Any, operation: str, **request: Any) -> dict[str, Any]:
         response: dict[str, Any] = getattr(client, operation)(**request)
     except ClientError as error:
         raise translate(error) from error
-    except BotoCoreError as error:
+    except UNREACHABLE as error:
         raise unreachable(error) from error
     return response
 
@@ -48,7 +52,7 @@ def translate(error: ClientError) -> Exception:
     return translated
 
 
-def unreachable(error: BotoCoreError) -> StoreUnavailable:
+def unreachable(error: Exception) -> StoreUnavailable:
     """Timeouts and connection failures that outlasted botocore's retries. A write that timed out
     may still have happened: the caller's retry meets its receipt, or a conflict, never a
     second effect."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from adapters.commit_item import (
     FOLDED_ATTRIBUTES,
@@ -16,7 +16,14 @@ from adapters.commit_item import (
     receipt_to_item,
     to_item,
 )
-from adapters.dynamodb_calls import BUSY_ITEM, call, error_code, translate, unreachable
+from adapters.dynamodb_calls import (
+    BUSY_ITEM,
+    UNREACHABLE,
+    call,
+    error_code,
+    translate,
+    unreachable,
+)
 from eventcore.commits import Commit, CommitEvents, Receipt
 from eventcore.store import ConcurrencyError, Conflict, DuplicateRequest, StoreUnavailable
 
@@ -66,7 +73,7 @@ class DynamoDBEventStore:
                     [Conflict(commit.stream_id, commit.version, winner)]
                 ) from None
             raise translate(error) from error
-        except BotoCoreError as error:
+        except UNREACHABLE as error:
             raise unreachable(error) from error
 
     def _transact(self, commits: Sequence[Commit], receipt: Receipt | None) -> None:
@@ -87,7 +94,7 @@ class DynamoDBEventStore:
             reasons = error.response.get("CancellationReasons") or []
             self._raise_cancelled(commits, receipt, reasons)
             raise
-        except BotoCoreError as error:
+        except UNREACHABLE as error:
             raise unreachable(error) from error
 
     @staticmethod

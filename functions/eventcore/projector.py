@@ -142,19 +142,21 @@ class StreamProjector(Generic[V]):
         )
         skipped = len(commits) - len(pending)
         caught_up = not commits or not _follows(current.version, current.last_hash, pending)
+        undecodable: Exception | None = None
         if caught_up:
             # A gap (or nothing given): the event table has everything after the mark.
-            try:
-                pending = list(self.store.read(stream_id, after=current.version))
-            except POISON as unreadable:
-                poison = Poison(current.version + 1, unreadable, current)
-                return self._park(stream_id, current, poison)
+            pending, undecodable = self._read_table(stream_id, after=current.version)
         if _diverged(current, commits) or (pending and pending[0].prev_hash != current.last_hash):
             return self._refold(stream_id, current)
-        if not pending:
+        if not pending and undecodable is None:
             return Result(skipped=skipped)
         try:
             view, version = self._fold(stream_id, current, pending)
+            if undecodable is not None:
+                # Apply what precedes the item that cannot be decoded, then stop there.
+                last_hash = pending[-1].hash if pending else current.last_hash
+                progress = Projected(view, version, last_hash=last_hash)
+                raise Poison(version + 1, undecodable, progress)
         except Poison as poison:
             return self._park(stream_id, current, poison)
         if self.after_apply is not None:
@@ -168,13 +170,14 @@ class StreamProjector(Generic[V]):
         """The view was built from a commit the table does not hold (the record of a write that
         failed, or a commit edited since): fold the whole stream again from the table."""
         start: Projected[V] = Projected(None, 0)
+        commits, undecodable = self._read_table(stream_id, after=0)
         try:
-            commits = list(self.store.read(stream_id))
             view, version = self._fold(stream_id, start, commits)
+            if undecodable is not None:
+                last_hash = commits[-1].hash if commits else start.last_hash
+                raise Poison(version + 1, undecodable, Projected(view, version, None, last_hash))
         except Poison as poison:
             return self._park(stream_id, current, poison)
-        except POISON as unreadable:
-            return self._park(stream_id, current, Poison(1, unreadable, start))
         if not commits:
             return Result()
         if self.after_apply is not None:
@@ -183,6 +186,17 @@ class StreamProjector(Generic[V]):
         self.views.save(stream_id, projected, current.version)
         self.cache.put(stream_id, projected)
         return Result(applied=version, caught_up=True, refolded=True)
+
+    def _read_table(self, stream_id: str, after: int) -> tuple[list[Commit], Exception | None]:
+        """The table's commits after `after`, up to the first item that cannot be decoded, and
+        the error that item raised (None when every item was read)."""
+        commits: list[Commit] = []
+        try:
+            for commit in self.store.read(stream_id, after=after):
+                commits.append(commit)
+        except POISON as undecodable:
+            return commits, undecodable
+        return commits, None
 
     def _park(self, stream_id: str, current: Projected[V], poison: Poison) -> Result:
         progress = Projected(

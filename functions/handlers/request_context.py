@@ -18,8 +18,6 @@ IDEMPOTENCY_KEY_PATTERN = r'^"?[\x21-\x7e]{1,128}?"?$'
 IF_MATCH_PATTERN = r'^(\*|(W/)?"?\d{1,18}"?)$'
 _TOKEN = re.compile(r'^"?([\x21-\x7e]{1,128}?)"?$')
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
-# arn:<partition>:sts::<account>:assumed-role/<role name>/<session name>
-_ASSUMED_ROLE_SESSION = re.compile(r"^(arn:[\w-]+:sts::\d{12}:assumed-role/[^/]+)/[^/]+$")
 
 _MISSING_KEY = HttpError(400, "idempotency_key_missing", "the Idempotency-Key header is required")
 _BAD_KEY = HttpError(
@@ -46,14 +44,6 @@ def actor_of(event: APIGatewayProxyEventV2) -> str:
     return str(iam.get("userArn") or (jwt.get("claims") or {}).get("sub") or "anonymous")
 
 
-def principal_of(actor: str) -> str:
-    """The caller without its session: an assumed role's ARN ends in a session name that SDKs
-    choose anew when they refresh credentials (botocore's is time-based), so a retry sent after
-    a refresh must still find the first attempt's receipt."""
-    session = _ASSUMED_ROLE_SESSION.match(actor)
-    return session.group(1) if session else actor
-
-
 def correlation_id_of(event: APIGatewayProxyEventV2) -> str:
     given = _TOKEN.match(event.headers.get("x-correlation-id") or "")
     return given.group(1) if given else str(event.request_context.request_id or "")
@@ -67,14 +57,12 @@ def command_request(event: APIGatewayProxyEventV2, body: BaseModel | None) -> Re
     key = _TOKEN.match(raw_key)
     if key is None:
         raise _BAD_KEY
-    actor = actor_of(event)
     return Request(
         idempotency_key=key.group(1),
         fingerprint=fingerprint(event.request_context.http.method, event.raw_path, body),
-        actor=actor,
+        actor=actor_of(event),
         correlation_id=correlation_id_of(event),
         if_match=expected_version(event.headers.get("if-match")),
-        principal=principal_of(actor),
     )
 
 

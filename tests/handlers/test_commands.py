@@ -271,22 +271,6 @@ def test_keys_are_scoped_to_the_caller():
     assert theirs.json["version"] == mine.json["version"] + 1
 
 
-def test_a_role_keeps_its_keys_across_sessions_and_the_audit_keeps_the_session():
-    account = funded(100)
-    role = "arn:aws:sts::123456789012:assumed-role/Teller"
-    first = post(f"/accounts/{account}/deposits", {"amount": 5}, key="r-1", actor=f"{role}/s-1")
-    # The SDK refreshed its credentials (a new session name) before retrying.
-    retry = post(f"/accounts/{account}/deposits", {"amount": 5}, key="r-1", actor=f"{role}/s-2")
-    other = "arn:aws:sts::123456789012:assumed-role/Auditor/s-1"
-    another_role = post(f"/accounts/{account}/deposits", {"amount": 5}, key="r-1", actor=other)
-
-    assert retry.json == first.json
-    assert retry.headers["idempotent-replayed"] == "true"
-    assert another_role.json["version"] == first.json["version"] + 1
-    actors = [e["actor"] for e in events_of(account)[-2:]]
-    assert actors == [f"{role}/s-1", other]
-
-
 def test_open_account_retry_returns_the_same_account():
     first = post("/accounts", {"owner": "Ada", "currency": "EUR"}, key="open-1")
     again = post("/accounts", {"owner": "Ada", "currency": "EUR"}, key="open-1")

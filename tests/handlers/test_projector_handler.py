@@ -184,6 +184,33 @@ def test_parking_writes_the_view_and_the_register_together_or_not_at_all():
     assert [p.stream_id for p in views.parked] == [f"Account-{account}"]
 
 
+def test_a_damaged_table_item_parks_its_stream_after_applying_what_precedes_it():
+    stream = reader()
+    account = funded(100)  # versions 1 (opened) and 2
+    post(f"/accounts/{account}/deposits", {"amount": 5})  # version 3
+    records = stream.poll()
+    project(records[:1])
+    table = dependencies.settings().events_table
+    key = {"pk": {"S": f"Account-{account}"}, "sk": {"N": "3"}}
+    boto3.client("dynamodb").update_item(TableName=table, Key=key, UpdateExpression="REMOVE events")
+    damaged = records[2]
+    del damaged["dynamodb"]["NewImage"]["events"]  # its record is unreadable as well
+
+    assert project([records[1], damaged]) == {"batchItemFailures": []}
+
+    views = dependencies.account_view_store(dependencies.settings())
+    view = views.load(f"Account-{account}")
+    assert (view.version, view.view.balance if view.view else None) == (2, 100)
+    assert [(p.stream_id, p.version) for p in views.parked] == [(f"Account-{account}", 3)]
+
+
+def test_unparking_a_stream_without_a_view_in_the_live_slot_clears_its_entry():
+    views = dependencies.account_view_store(dependencies.settings())
+    views.parked.add("Account-gone", 4, "parked before a rebuild switched slots")
+    views.unpark("Account-gone")
+    assert list(views.parked) == []
+
+
 def test_racing_projectors_on_dynamodb_apply_each_event_once():
     import threading
 
