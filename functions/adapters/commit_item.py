@@ -7,11 +7,11 @@ console, and parses far faster than DynamoDB's typed attribute maps.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic_core import from_json
 
-from eventcore.commits import Commit, CommitEvents, CommitMeta, Receipt
+from eventcore.commits import Commit, CommitMeta, Receipt
 from eventcore.events import StoredEvent
 
 Item = dict[str, dict[str, Any]]
@@ -60,11 +60,26 @@ def from_item(item: Item) -> Commit:
     )
 
 
-def events_from_item(item: Item) -> CommitEvents:
-    """The part of a commit's item a fold reads (the attributes in `FOLDED_ATTRIBUTES`)."""
-    return CommitEvents(
-        int(item["sk"]["N"]), _events(item), item["hash"]["S"], item["recorded_at"]["S"]
-    )
+class ItemEvents(NamedTuple):
+    """`CommitEvents` of a commit's item (the attributes in `FOLDED_ATTRIBUTES`): the version and
+    the events decoded as it is read, the hash and time looked up when asked for, which a fold
+    does for the last commit only."""
+
+    version: int
+    events: tuple[StoredEvent, ...]
+    item: Item
+
+    @property
+    def hash(self) -> str:
+        return str(self.item["hash"]["S"])
+
+    @property
+    def recorded_at(self) -> str:
+        return str(self.item["recorded_at"]["S"])
+
+
+def events_from_item(item: Item) -> ItemEvents:
+    return ItemEvents(int(item["sk"]["N"]), _events(item), item)
 
 
 def _events(item: Item) -> tuple[StoredEvent, ...]:

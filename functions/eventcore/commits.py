@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from eventcore.events import StoredEvent
 
@@ -62,22 +62,25 @@ class Commit(NamedTuple):
         return self.meta.recorded_at
 
 
-class CommitEvents(NamedTuple):
+class CommitEvents(Protocol):
     """A commit as a fold reads it: its first version, its events, and the hash and time the
-    state after it carries (the next commit chains to that hash).
+    state after it carries (the next commit chains to that hash). A `Commit` is one.
 
-    Loading state reads only these, not the whole `Commit`: on DynamoDB that is a projection of
-    four attributes out of ten, about half the bytes and well under half the client's parsing.
+    Loading state asks the store for only these: on DynamoDB that is a projection of four
+    attributes out of ten, about half the bytes and well under half the client's parsing.
     """
 
-    version: int
-    events: tuple[StoredEvent, ...]
-    hash: str
-    recorded_at: str
+    @property
+    def version(self) -> int: ...
 
-    @classmethod
-    def of(cls, commit: Commit) -> CommitEvents:
-        return cls(commit.version, commit.events, commit.hash, commit.meta.recorded_at)
+    @property
+    def events(self) -> tuple[StoredEvent, ...]: ...
+
+    @property
+    def hash(self) -> str: ...
+
+    @property
+    def recorded_at(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,9 +65,9 @@ class EventRegistry:
         self._models: dict[tuple[str, int], type[Event]] = {}
         self._current: dict[str, int] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
-        # (type, current version) -> that model's validator: the events `load` can validate as
-        # they are.
-        self._validators: dict[tuple[str, int], Callable[[Any], Any]] = {}
+        # type -> (its current version, that model's validator): what `load` needs to validate
+        # an event of the current version as it is.
+        self._validators: dict[str, tuple[int, Callable[[Any], Any]]] = {}
 
     def register(self, model: type[E]) -> type[E]:
         """Register an event model; usable as a class decorator. The highest version is current."""
@@ -78,7 +78,7 @@ class EventRegistry:
         self._models[(name, version)] = model
         self._current[name] = max(version, self._current.get(name, version))
         self._validators = {
-            (n, v): self._models[(n, v)].__pydantic_validator__.validate_python
+            n: (v, self._models[(n, v)].__pydantic_validator__.validate_python)
             for n, v in self._current.items()
         }
         return model
@@ -107,9 +107,10 @@ class EventRegistry:
     def load(self, stored: StoredEvent) -> Event:
         """Turn a stored event into the current model, upcasting it first when it is older."""
         data = stored.data
-        validate = self._validators.get((stored.type, stored.schema_version))
+        current = self._validators.get(stored.type)
         if (
-            validate is not None
+            current is not None
+            and current[0] == stored.schema_version
             and type(data) is dict
             and "type" not in data
             and "schema_version" not in data
@@ -120,7 +121,7 @@ class EventRegistry:
             # `model_validate` calls, without its per-call overhead). `type` and
             # `schema_version` come from the model's defaults, which equal the stored ones since
             # the model was looked up by them: the event equals what the general path returns.
-            event: Event = validate(data)
+            event: Event = current[1](data)
             return event
         return self._upcast_and_validate(stored)
 

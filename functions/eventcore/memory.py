@@ -50,7 +50,7 @@ class InMemoryEventStore:
     def read_events(
         self, stream_id: str, *, after: int = 0, to: int | None = None
     ) -> Iterator[CommitEvents]:
-        return map(CommitEvents.of, self.read(stream_id, after=after, to=to))
+        return self.read(stream_id, after=after, to=to)
 
     def commit_containing(self, stream_id: str, version: int) -> Commit | None:
         with self._lock:

@@ -114,7 +114,7 @@ class Repository(Generic[C, S, E]):
     def fold(
         self,
         start: Loaded[S],
-        commits: Iterable[Commit | CommitEvents],
+        commits: Iterable[CommitEvents],
         *,
         to_version: int | None = None,
         until: str | None = None,
@@ -122,8 +122,7 @@ class Repository(Generic[C, S, E]):
         """Apply stored commits to `start`, stopping after `to_version` or before a commit
         recorded after `until`."""
         evolve, load_event = self.decider.evolve, self.registry.load
-        state, version = start.state, start.version
-        last_hash, recorded_at = start.last_hash, start.recorded_at
+        state, version, last = start.state, start.version, None
         for commit in commits:
             if until is not None and commit.recorded_at > until:
                 break
@@ -136,10 +135,13 @@ class Repository(Generic[C, S, E]):
                     break
                 state = evolve(state, load_event(stored))  # type: ignore[arg-type]
                 version += 1
-            last_hash, recorded_at = commit.hash, commit.recorded_at
+            last = commit
             if to_version is not None and version >= to_version:
                 break
-        return Loaded(start.stream_id, state, version, last_hash, recorded_at)
+        if last is None:
+            return Loaded(start.stream_id, state, version, start.last_hash, start.recorded_at)
+        # Only the last commit's hash and time are read: a store may decode them on demand.
+        return Loaded(start.stream_id, state, version, last.hash, last.recorded_at)
 
     def snapshot_of(self, loaded: Loaded[S]) -> Snapshot:
         if self.codec is None:
