@@ -18,6 +18,7 @@ process on the machine does not tilt the ratio.
 from __future__ import annotations
 
 import gc
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -73,8 +74,11 @@ class QueryPages:
         names = request.get("ExpressionAttributeNames", {})
         kept = tuple(names.get(token.strip(), token.strip()) for token in expression.split(","))
         if kept not in self._projected:
+            # Each projected page as botocore would build it from DynamoDB's response: new
+            # objects holding only the attributes asked for (a JSON round trip), not views into
+            # the whole items.
             self._projected[kept] = [
-                [{name: item[name] for name in kept if name in item} for item in page]
+                json.loads(json.dumps([{n: i[n] for n in kept if n in i} for i in page]))
                 for page in self.pages
             ]
         return self._projected[kept]

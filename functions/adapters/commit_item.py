@@ -50,13 +50,9 @@ def from_item(item: Item) -> Commit:
         item["actor"]["S"],
         item["recorded_at"]["S"],
     )
+    folded = events_from_item(item)
     return Commit(
-        item["pk"]["S"],
-        int(item["sk"]["N"]),
-        _events(item),
-        meta,
-        item["prev_hash"]["S"],
-        item["hash"]["S"],
+        item["pk"]["S"], folded.version, folded.events, meta, item["prev_hash"]["S"], folded.hash
     )
 
 
@@ -79,20 +75,19 @@ class ItemEvents(NamedTuple):
 
 
 def events_from_item(item: Item) -> ItemEvents:
-    return ItemEvents(int(item["sk"]["N"]), _events(item), item)
-
-
-def _events(item: Item) -> tuple[StoredEvent, ...]:
     # Replaying a stream runs this once per commit, so it is kept lean: pydantic-core's JSON
     # parser (several times faster than `json.loads` on these small documents, same values for
     # the JSON that `to_item` writes) and positional construction. Malformed JSON raises
     # ValueError and a missing key KeyError.
-    return tuple(
+    events = tuple(
         [
             StoredEvent(raw["type"], raw["schema_version"], raw["data"])
             for raw in from_json(item["events"]["S"])
         ]
     )
+    # `tuple.__new__` is what the named tuple's own constructor calls, without the Python-level
+    # call around it: a replay builds one of these per commit.
+    return tuple.__new__(ItemEvents, (int(item["sk"]["N"]), events, item))
 
 
 def receipt_to_item(receipt: Receipt) -> Item:

@@ -130,11 +130,12 @@ class Repository(Generic[C, S, E]):
                 raise IntegrityError(
                     f"{start.stream_id}: expected version {version + 1}, read {commit.version}"
                 )
-            for stored in commit.events:
-                if to_version is not None and version >= to_version:
-                    break
+            events = commit.events
+            if to_version is not None and version + len(events) > to_version:
+                events = events[: to_version - version]
+            for stored in events:
                 state = evolve(state, load_event(stored))  # type: ignore[arg-type]
-                version += 1
+            version += len(events)
             last = commit
             if to_version is not None and version >= to_version:
                 break
