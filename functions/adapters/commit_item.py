@@ -77,16 +77,15 @@ class ItemEvents(NamedTuple):
 def events_from_item(item: Item) -> ItemEvents:
     # Replaying a stream runs this once per commit, so it is kept lean: pydantic-core's JSON
     # parser (several times faster than `json.loads` on these small documents, same values for
-    # the JSON that `to_item` writes) and positional construction. Malformed JSON raises
-    # ValueError and a missing key KeyError.
+    # the JSON that `to_item` writes), and the named tuples built with `tuple.__new__`, which is
+    # what their own constructors call, without the Python-level call around it. Malformed JSON
+    # raises ValueError and a missing key KeyError.
     events = tuple(
         [
-            StoredEvent(raw["type"], raw["schema_version"], raw["data"])
+            tuple.__new__(StoredEvent, (raw["type"], raw["schema_version"], raw["data"]))
             for raw in from_json(item["events"]["S"])
         ]
     )
-    # `tuple.__new__` is what the named tuple's own constructor calls, without the Python-level
-    # call around it: a replay builds one of these per commit.
     return tuple.__new__(ItemEvents, (int(item["sk"]["N"]), events, item))
 
 

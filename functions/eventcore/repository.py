@@ -126,6 +126,8 @@ class Repository(Generic[C, S, E]):
         for commit in commits:
             if until is not None and commit.recorded_at > until:
                 break
+            if to_version is not None and version >= to_version:
+                break
             if commit.version != version + 1:
                 raise IntegrityError(
                     f"{start.stream_id}: expected version {version + 1}, read {commit.version}"

@@ -8,6 +8,7 @@ import pytest
 
 from accounts.commands import Deposit, OpenAccount, Transfer, Withdraw
 from accounts.decider import decide_transfer, stream_id
+from accounts.events import Deposited
 from accounts.repository import AccountRepository, account_repository
 from accounts.state import Account
 from eventcore.cache import StateCache
@@ -161,6 +162,23 @@ def test_time_travel_by_version_and_by_time():
     assert repo.load_at(A, at="2026-11-28T10:00:01.000000Z").version == 2
     assert repo.load_at(A, at="2026-11-28T09:00:00.000000Z") is None
     assert repo.load_at(B, version=1) is None
+
+
+def test_folding_stops_at_a_version_inside_a_commit_and_never_goes_past_it():
+    store = InMemoryEventStore()
+    repo = fresh(store)
+    opened(repo)
+    for n in (1, 2):  # two commits of two events each: versions 2-3 and 4-5
+        repo.execute([A], lambda s: [[Deposited(amount=100), Deposited(amount=10)]], meta(n))
+    first, second = list(store.read(A))[1:]
+    at_one = repo.load_at(A, version=1)
+    assert at_one is not None
+    at_two = repo.fold(at_one, [first, second], to_version=2)
+    assert (at_two.version, at_two.state.balance) == (2, 100)
+    at_three = repo.load_at(A, version=3)
+    assert at_three is not None
+    # A start already past `to_version` folds nothing more.
+    assert repo.fold(at_three, [second], to_version=2) == at_three
 
 
 def test_threads_racing_on_one_stream_lose_nothing_and_double_nothing():
