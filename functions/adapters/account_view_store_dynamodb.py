@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from accounts.decider import account_id_of
 from accounts.views import AccountView
 from adapters.account_views_dynamodb import view_from_item, view_to_item
+from adapters.dynamodb_calls import error_code
 from adapters.parked_streams_dynamodb import ParkedStreams
 from eventcore.commits import GENESIS_HASH
 from eventcore.projector import Projected, StaleView
@@ -99,13 +100,14 @@ class DynamoDBAccountViewStore:
         }
 
     def _put(self, item: dict[str, Any], expected_version: int) -> None:
+        table = self._table()
         try:
             self._client.put_item(
-                TableName=self._table(), Item=item, **self._unchanged_since(expected_version)
+                TableName=table, Item=item, **self._unchanged_since(expected_version)
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise StaleView(f"{self._table()}: view moved past {expected_version}") from None
+            if error_code(error) == "ConditionalCheckFailedException":
+                raise StaleView(f"{table}: view moved past {expected_version}") from None
             raise
 
     def _transact(self, table: str, actions: list[dict[str, Any]]) -> None:

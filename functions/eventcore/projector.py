@@ -151,12 +151,7 @@ class StreamProjector(Generic[V]):
         if not pending and undecodable is None:
             return Result(skipped=skipped)
         try:
-            view, version = self._fold(stream_id, current, pending)
-            if undecodable is not None:
-                # Apply what precedes the item that cannot be decoded, then stop there.
-                last_hash = pending[-1].hash if pending else current.last_hash
-                progress = Projected(view, version, last_hash=last_hash)
-                raise Poison(version + 1, undecodable, progress)
+            view, version = self._fold(stream_id, current, pending, undecodable)
         except Poison as poison:
             return self._park(stream_id, current, poison)
         if self.after_apply is not None:
@@ -172,10 +167,7 @@ class StreamProjector(Generic[V]):
         start: Projected[V] = Projected(None, 0)
         commits, undecodable = self._read_table(stream_id, after=0)
         try:
-            view, version = self._fold(stream_id, start, commits)
-            if undecodable is not None:
-                last_hash = commits[-1].hash if commits else start.last_hash
-                raise Poison(version + 1, undecodable, Projected(view, version, None, last_hash))
+            view, version = self._fold(stream_id, start, commits, undecodable)
         except Poison as poison:
             return self._park(stream_id, current, poison)
         if not commits:
@@ -207,8 +199,15 @@ class StreamProjector(Generic[V]):
         return Result(applied=progress.version - current.version, parked_at=poison.version)
 
     def _fold(
-        self, stream_id: str, current: Projected[V], commits: Sequence[Commit]
+        self,
+        stream_id: str,
+        current: Projected[V],
+        commits: Sequence[Commit],
+        undecodable: Exception | None = None,
     ) -> tuple[V | None, int]:
+        """Apply `commits` to `current`; raise `Poison` with the progress so far at the first
+        event that cannot be applied, or after them all when `undecodable` says the table's
+        next item could not be read (see `_read_table`)."""
         view, version, last_hash = current.view, current.version, current.last_hash
         for commit in commits:
             if commit.version != version + 1 or commit.prev_hash != last_hash:
@@ -229,6 +228,8 @@ class StreamProjector(Generic[V]):
                     progress = Projected(view, version, last_hash=last_hash)
                     raise Poison(commit.version + offset, cause, progress) from cause
             view, version, last_hash = applied, commit.last_version, commit.hash
+        if undecodable is not None:
+            raise Poison(version + 1, undecodable, Projected(view, version, last_hash=last_hash))
         return view, version
 
 

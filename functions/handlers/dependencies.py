@@ -10,17 +10,19 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from accounts.events import registry
 from accounts.ledger import Ledger
 from accounts.repository import account_repository
-from adapters.account_views_dynamodb import DynamoDBAccountViews
+from accounts.views import AccountView, project_stream
+from adapters.account_views_dynamodb import MODEL, DynamoDBAccountViews
 from adapters.event_store_dynamodb import DynamoDBEventStore
 from adapters.projection_slots_dynamodb import ActiveSlots
 from adapters.snapshot_store_s3 import S3SnapshotStore
 from eventcore.cache import StateCache
+from eventcore.commits import format_time
 from handlers.settings import Settings
 
 if TYPE_CHECKING:
-    from accounts.views import AccountView
     from adapters.account_view_store_dynamodb import DynamoDBAccountViewStore
     from adapters.integration_bus_eventbridge import EventBridgePublisher
     from eventcore.projector import StreamProjector
@@ -95,9 +97,7 @@ def account_view_store(
     # The projector's modules are imported here, not at the top: the HTTP functions import this
     # module too, and never project.
     from adapters.account_view_store_dynamodb import DynamoDBAccountViewStore
-    from adapters.account_views_dynamodb import MODEL
     from adapters.parked_streams_dynamodb import ParkedStreams
-    from eventcore.commits import format_time
 
     dynamodb = dynamodb or client("dynamodb")
     tables = {"blue": config.accounts_table_blue, "green": config.accounts_table_green}
@@ -110,8 +110,6 @@ def account_view_store(
 
 
 def _build_projector(config: Settings) -> StreamProjector[AccountView]:
-    from accounts.events import registry
-    from accounts.views import project_stream
     from eventcore.projector import StreamProjector
     from eventcore.snapshotting import SnapshotWriter
 
