@@ -106,13 +106,14 @@ def decide_transfer(
 def evolve(account: Account, event: AccountEvent) -> Account:
     # Replaying a history runs this once per event, so it dispatches on the event's exact type
     # (isinstance on a pydantic model goes through a Python-level `__instancecheck__`) and
-    # builds the new state positionally, at under half the cost of `account._replace(...)`.
+    # builds the new state positionally with `tuple.__new__` (what `Account(...)` calls, without
+    # its Python-level `__new__`: half the cost, a quarter of `account._replace(...)`'s).
     # The balance cases list every field of `Account`: keep them so.
     status, owner, currency, balance = account
     if type(event) is Deposited or type(event) is TransferReceived:
-        return Account(status, owner, currency, balance + event.amount)
+        return tuple.__new__(Account, (status, owner, currency, balance + event.amount))
     if type(event) is Withdrawn or type(event) is TransferSent:
-        return Account(status, owner, currency, balance - event.amount)
+        return tuple.__new__(Account, (status, owner, currency, balance - event.amount))
     if type(event) is AccountOpened:
         return Account("open", event.owner, event.currency, 0)
     if type(event) is Closed:

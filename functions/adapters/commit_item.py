@@ -12,11 +12,11 @@ from typing import Any, NamedTuple
 from pydantic_core import from_json
 
 from eventcore.commits import Commit, CommitMeta, Receipt
-from eventcore.events import StoredEvent
+from eventcore.events import Event, EventRegistry, StoredEvent
 
 Item = dict[str, dict[str, Any]]
 
-# What `events_from_item` reads, as DynamoDB expression attribute names (`hash` is a reserved
+# What `ItemEvents` reads, as DynamoDB expression attribute names (`hash` is a reserved
 # word, so every attribute goes through a name placeholder).
 FOLDED_ATTRIBUTES = {
     "#sk": "sk",
@@ -50,19 +50,30 @@ def from_item(item: Item) -> Commit:
         item["actor"]["S"],
         item["recorded_at"]["S"],
     )
-    folded = events_from_item(item)
     return Commit(
-        item["pk"]["S"], folded.version, folded.events, meta, item["prev_hash"]["S"], folded.hash
+        item["pk"]["S"],
+        int(item["sk"]["N"]),
+        stored_events(item),
+        meta,
+        item["prev_hash"]["S"],
+        item["hash"]["S"],
     )
 
 
+def stored_events(item: Item) -> tuple[StoredEvent, ...]:
+    # pydantic-core's JSON parser: several times faster than `json.loads` on these small
+    # documents, same values for the JSON that `to_item` writes. Malformed JSON raises
+    # ValueError and a missing key KeyError.
+    return tuple([StoredEvent.from_json(raw) for raw in from_json(item["events"]["S"])])
+
+
 class ItemEvents(NamedTuple):
-    """`CommitEvents` of a commit's item (the attributes in `FOLDED_ATTRIBUTES`): the version and
-    the events decoded as it is read, the hash and time looked up when asked for, which a fold
-    does for the last commit only."""
+    """`CommitEvents` of a commit's item (the attributes in `FOLDED_ATTRIBUTES`): the version
+    read as the item is, the rest when asked for. The events go to the registry as the JSON they
+    are stored as; the hash and time are looked up, which a fold does for the last commit only.
+    """
 
     version: int
-    events: tuple[StoredEvent, ...]
     item: Item
 
     @property
@@ -73,20 +84,15 @@ class ItemEvents(NamedTuple):
     def recorded_at(self) -> str:
         return str(self.item["recorded_at"]["S"])
 
+    def load_events(self, registry: EventRegistry) -> list[Event]:
+        return registry.load_json(self.item["events"]["S"])
 
-def events_from_item(item: Item) -> ItemEvents:
-    # Replaying a stream runs this once per commit, so it is kept lean: pydantic-core's JSON
-    # parser (several times faster than `json.loads` on these small documents, same values for
-    # the JSON that `to_item` writes), and the named tuples built with `tuple.__new__`, which is
-    # what their own constructors call, without the Python-level call around it. Malformed JSON
-    # raises ValueError and a missing key KeyError.
-    events = tuple(
-        [
-            tuple.__new__(StoredEvent, (raw["type"], raw["schema_version"], raw["data"]))
-            for raw in from_json(item["events"]["S"])
-        ]
-    )
-    return tuple.__new__(ItemEvents, (int(item["sk"]["N"]), events, item))
+
+def item_events(item: Item) -> ItemEvents:
+    # Replaying a stream runs this once per commit: the named tuple is built with
+    # `tuple.__new__`, which is what its own constructor calls, without the Python-level call
+    # around it.
+    return tuple.__new__(ItemEvents, (int(item["sk"]["N"]), item))
 
 
 def receipt_to_item(receipt: Receipt) -> Item:

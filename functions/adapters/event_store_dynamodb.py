@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError
 from adapters.commit_item import (
     FOLDED_ATTRIBUTES,
     Item,
-    events_from_item,
     from_item,
+    item_events,
     receipt_from_item,
     receipt_to_item,
     to_item,
@@ -146,7 +146,7 @@ class DynamoDBEventStore:
             "ProjectionExpression": ", ".join(FOLDED_ATTRIBUTES),
             "ExpressionAttributeNames": FOLDED_ATTRIBUTES,
         }
-        return _decoded(events_from_item, self._query_range(stream_id, after, to, **projection))
+        return _decoded(item_events, self._query_range(stream_id, after, to, **projection))
 
     def _query_range(
         self, stream_id: str, after: int, to: int | None, **request: Any

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
-from eventcore.events import StoredEvent
+from eventcore.events import Event, EventRegistry, StoredEvent
 
 # Every stream's chain starts from this hash.
 GENESIS_HASH = "0" * 64
@@ -61,26 +62,31 @@ class Commit(NamedTuple):
     def recorded_at(self) -> str:
         return self.meta.recorded_at
 
+    def load_events(self, registry: EventRegistry) -> list[Event]:
+        return [registry.load(event) for event in self.events]
+
 
 class CommitEvents(Protocol):
-    """A commit as a fold reads it: its first version, its events, and the hash and time the
-    state after it carries (the next commit chains to that hash). A `Commit` is one.
+    """A commit as a fold reads it: its first version, its events loaded as current models,
+    and the hash and time the state after it carries (the next commit chains to that hash).
+    A `Commit` is one.
 
     Loading state asks the store for only these: on DynamoDB that is a projection of four
-    attributes out of ten, about half the bytes and well under half the client's parsing.
+    attributes out of ten, about half the bytes and well under half the client's parsing. The
+    events are loaded by the commit, so a store hands the registry whatever form it holds them
+    in (DynamoDB's, their JSON, goes to `EventRegistry.load_json` in one piece).
     """
 
     @property
     def version(self) -> int: ...
 
     @property
-    def events(self) -> tuple[StoredEvent, ...]: ...
-
-    @property
     def hash(self) -> str: ...
 
     @property
     def recorded_at(self) -> str: ...
+
+    def load_events(self, registry: EventRegistry) -> Sequence[Event]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import from_json
 
 from eventcore.errors import IntegrityError
+from eventcore.stored_json import AnyStoredEvent, StoredEventsValidator, stored_events_validator
 
 JSONDict = dict[str, Any]
 Upcaster = Callable[[JSONDict], JSONDict]
@@ -58,6 +60,10 @@ class StoredEvent(NamedTuple):
 E = TypeVar("E", bound=Event)
 
 
+class _NotLoaded(Exception):
+    """`load` refused a stored event met while validating a commit's JSON."""
+
+
 class EventRegistry:
     """Maps (type, schema_version) to a model and upcasts old versions to the current one."""
 
@@ -68,6 +74,8 @@ class EventRegistry:
         # type -> (its current version, that model's validator): what `load` needs to validate
         # an event of the current version as it is.
         self._validators: dict[str, tuple[int, Callable[[Any], Any]]] = {}
+        # What `load_json` validates with, built on first use (after every registration).
+        self._stored_json: StoredEventsValidator | None = None
 
     def register(self, model: type[E]) -> type[E]:
         """Register an event model; usable as a class decorator. The highest version is current."""
@@ -81,6 +89,7 @@ class EventRegistry:
             n: (v, self._models[(n, v)].__pydantic_validator__.validate_python)
             for n, v in self._current.items()
         }
+        self._stored_json = None
         return model
 
     def upcaster(self, name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
@@ -124,6 +133,37 @@ class EventRegistry:
             event: Event = current[1](data)
             return event
         return self._upcast_and_validate(stored)
+
+    def load_json(self, text: str | bytes) -> list[Event]:
+        """Turn a commit's stored events, a JSON array of `StoredEvent.to_json` objects, into
+        current models: the same events, or the same error, as `load` on each of them.
+
+        Replays run this once per commit. Events of their type's current version, which is
+        nearly all of them, are parsed and validated in a single pydantic-core call; the rest
+        go through `load` from inside that call.
+        """
+        validate = self._stored_json or self._build_stored_json()
+        try:
+            return validate(text)
+        except (ValidationError, _NotLoaded):
+            # Not an array of well-formed stored events, or `load` refused one: parsed the
+            # general way, which raises what reading such a commit always raised, for the
+            # first event that raises it (or loads it, if the strict envelope was all that
+            # refused it).
+            return [self.load(StoredEvent.from_json(raw)) for raw in from_json(text)]
+
+    def _build_stored_json(self) -> StoredEventsValidator:
+        current = {n: (v, self._models[(n, v)]) for n, v in self._current.items()}
+        self._stored_json = stored_events_validator(current, self._load_other)
+        return self._stored_json
+
+    def _load_other(self, stored: AnyStoredEvent) -> Event:
+        try:
+            return self.load(StoredEvent(stored["type"], stored["schema_version"], stored["data"]))
+        except Exception as error:
+            # Stops the validation at once (pydantic would collect a ValueError and go on to
+            # the next event, and let any other error out): `load_json` starts over.
+            raise _NotLoaded from error
 
     def _upcast_and_validate(self, stored: StoredEvent) -> Event:
         current = self._current.get(stored.type)

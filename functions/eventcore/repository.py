@@ -121,7 +121,7 @@ class Repository(Generic[C, S, E]):
     ) -> Loaded[S]:
         """Apply stored commits to `start`, stopping after `to_version` or before a commit
         recorded after `until`."""
-        evolve, load_event = self.decider.evolve, self.registry.load
+        evolve, registry = self.decider.evolve, self.registry
         state, version, last = start.state, start.version, None
         for commit in commits:
             if until is not None and commit.recorded_at > until:
@@ -132,11 +132,11 @@ class Repository(Generic[C, S, E]):
                 raise IntegrityError(
                     f"{start.stream_id}: expected version {version + 1}, read {commit.version}"
                 )
-            events = commit.events
+            events = commit.load_events(registry)
             if to_version is not None and version + len(events) > to_version:
                 events = events[: to_version - version]
-            for stored in events:
-                state = evolve(state, load_event(stored))  # type: ignore[arg-type]
+            for event in events:
+                state = evolve(state, event)  # type: ignore[arg-type]
             version += len(events)
             last = commit
             if to_version is not None and version >= to_version:

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from accounts.events import AccountOpened, Deposited, registry
 from eventcore.commits import GENESIS_HASH, Commit, CommitEvents, CommitMeta, Receipt
-from eventcore.events import StoredEvent
+from eventcore.events import Event, StoredEvent
 from eventcore.hashchain import seal
 from eventcore.store import ConcurrencyError, DuplicateRequest, EventStore
 
@@ -27,9 +28,9 @@ def chain(stream: str, count: int) -> list[Commit]:
     return commits
 
 
-def folded(commit: CommitEvents) -> tuple[int, tuple[StoredEvent, ...], str, str]:
+def folded(commit: CommitEvents) -> tuple[int, list[Event], str, str]:
     """What a fold reads of a commit."""
-    return (commit.version, commit.events, commit.hash, commit.recorded_at)
+    return (commit.version, list(commit.load_events(registry)), commit.hash, commit.recorded_at)
 
 
 def receipt(key: str, body: str = "body") -> Receipt:
@@ -107,13 +108,30 @@ class EventStoreContract:
     ) -> None:
         multi = commit("B", 1, 7, 8, 9)
         store.append([multi])
+        # An old shape (upcast on load) between events of the current one.
+        mixed = seal(
+            "C",
+            1,
+            [
+                StoredEvent("Deposited", 1, {"amount": 1}),
+                StoredEvent("AccountOpened", 1, {"owner": "Ada"}),
+                StoredEvent("Deposited", 1, {"amount": 2}),
+            ],
+            META,
+            GENESIS_HASH,
+        )
+        store.append([mixed])
         for c in chain("A", 25):
             store.append([c])
         expected = [folded(c) for c in store.read("A", after=after, to=to)]
         assert [folded(c) for c in store.read_events("A", after=after, to=to)] == expected
         assert [version for version, *_ in expected] == list(range(after + 1, (to or 25) + 1))
         assert [folded(c) for c in store.read_events("B")] == [
-            (1, multi.events, multi.hash, multi.meta.recorded_at)
+            (1, [Deposited(amount=a) for a in (7, 8, 9)], multi.hash, multi.meta.recorded_at)
+        ]
+        opened = AccountOpened(owner="Ada", currency="EUR")
+        assert [folded(c) for c in store.read_events("C")] == [
+            (1, [Deposited(amount=1), opened, Deposited(amount=2)], mixed.hash, META.recorded_at)
         ]
 
     def test_multi_event_commits_and_commit_containing(self, store: EventStore) -> None:

@@ -1,0 +1,145 @@
+"""`EventRegistry.load_json` (a commit's events from their stored JSON, in one pydantic-core
+call) gives what `load` gives on each stored event: the same events or the same error."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+from pydantic_core import from_json
+
+from accounts.events import AccountOpened, Deposited, registry
+from eventcore.events import Event, EventRegistry, StoredEvent
+
+
+def one_by_one(target: EventRegistry, text: str) -> list[Event]:
+    return [target.load(StoredEvent.from_json(raw)) for raw in from_json(text)]
+
+
+def outcome(load: Any, text: str) -> tuple[str, Any]:
+    try:
+        return ("events", load(text))
+    except Exception as error:  # the comparison is of whatever either way raises
+        return (type(error).__name__, str(error))
+
+
+def same_as_one_by_one(text: str, target: EventRegistry = registry) -> tuple[str, Any]:
+    expected = outcome(lambda t: one_by_one(target, t), text)
+    assert outcome(target.load_json, text) == expected
+    return expected
+
+
+def test_current_and_old_shapes_in_one_commit():
+    stored = [
+        {"type": "Deposited", "schema_version": 1, "data": {"amount": 5}},
+        {"type": "AccountOpened", "schema_version": 1, "data": {"owner": "Ada"}},
+        {"type": "AccountOpened", "schema_version": 2, "data": {"owner": "Bo", "currency": "USD"}},
+    ]
+    events = registry.load_json(json.dumps(stored))
+    assert events == [
+        Deposited(amount=5),
+        AccountOpened(owner="Ada", currency="EUR"),
+        AccountOpened(owner="Bo", currency="USD"),
+    ]
+    assert [type(e) for e in events] == [Deposited, AccountOpened, AccountOpened]
+    assert same_as_one_by_one(json.dumps(stored)) == ("events", events)
+
+
+@pytest.mark.parametrize(
+    ("text", "raised"),
+    [
+        ('[{"type":"Teleported","schema_version":1,"data":{}}]', "IntegrityError"),
+        ('[{"type":"Deposited","schema_version":9,"data":{"amount":1}}]', "IntegrityError"),
+        ('[{"type":"Deposited","schema_version":1,"data":{"amount":"lots"}}]', "ValidationError"),
+        ('[{"type":"Deposited","schema_version":1,"data":{"amount":0}}]', "ValidationError"),
+        ('[{"type":"Deposited","schema_version":1,"data":{"amount":1,"x":2}}]', "ValidationError"),
+        ('[{"type":"Deposited","schema_version":1}]', "KeyError"),
+        ('[{"type":"Deposited","data":{"amount":1}}]', "KeyError"),
+        ('[{"type":"Deposited","schema_version":1,"data":{"amount":1}}', "ValueError"),
+        ("not json", "ValueError"),
+        ('{"type":"Deposited"}', "TypeError"),
+    ],
+)
+def test_what_cannot_be_loaded_raises_what_load_raises(text: str, raised: str):
+    assert same_as_one_by_one(text)[0] == raised
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        "{}",
+        # Versions that equal 1 without being the integer 1, and data naming the envelope's
+        # own fields: whatever `load` makes of them.
+        '[{"type":"Deposited","schema_version":1.0,"data":{"amount":1}}]',
+        '[{"type":"Deposited","schema_version":true,"data":{"amount":1}}]',
+        '[{"type":"Deposited","schema_version":1,"data":{"amount":1,"type":"Deposited"}}]',
+        '[{"type":"Deposited","schema_version":1,"data":{"amount":1,"schema_version":1}}]',
+        '[{"type":"Deposited","schema_version":1,"data":{"amount":1,"type":"Withdrawn"}}]',
+        '[{"type":"Deposited","schema_version":1,"data":{"amount":1},"extra":0}]',
+    ],
+)
+def test_edge_cases_load_as_load_loads_them(text: str):
+    assert same_as_one_by_one(text)[0] == "events"
+
+
+stored_event = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["Deposited", "Withdrawn", "AccountOpened", "Nope"]),
+        "schema_version": st.sampled_from([1, 2, 3]),
+        "data": st.dictionaries(
+            st.sampled_from(["amount", "owner", "currency", "type", "schema_version"]),
+            st.one_of(
+                st.integers(min_value=-2, max_value=10**13),
+                st.sampled_from(["EUR", "usd", "Ada", "Deposited"]),
+                st.none(),
+            ),
+            max_size=4,
+        ),
+    }
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(stored_event, max_size=4))
+def test_any_commit_loads_as_load_loads_it(stored: list[dict[str, Any]]):
+    same_as_one_by_one(json.dumps(stored))
+
+
+class Line(BaseModel):
+    sku: str
+    qty: int
+
+
+class Ordered(Event):
+    type: Literal["Ordered"] = "Ordered"
+    schema_version: Literal[1] = 1
+    lines: list[Line]
+
+
+class Returned(Event):
+    type: Literal["Returned"] = "Returned"
+    schema_version: Literal[1] = 1
+    line: Line
+
+
+def test_events_sharing_a_nested_model_and_types_registered_later():
+    shop = EventRegistry()
+    shop.register(Ordered)
+    ordered = '[{"type":"Ordered","schema_version":1,"data":{"lines":[{"sku":"a","qty":2}]}}]'
+    returned = '[{"type":"Returned","schema_version":1,"data":{"line":{"sku":"a","qty":1}}}]'
+    assert shop.load_json(ordered) == [Ordered(lines=[Line(sku="a", qty=2)])]
+    assert same_as_one_by_one(returned, shop)[0] == "IntegrityError"
+    shop.register(Returned)
+    assert shop.load_json(returned) == [Returned(line=Line(sku="a", qty=1))]
+    assert shop.load_json(ordered) == [Ordered(lines=[Line(sku="a", qty=2)])]
+
+
+def test_a_registry_with_no_events_refuses_every_event():
+    assert same_as_one_by_one("[]", EventRegistry()) == ("events", [])
+    text = '[{"type":"Deposited","schema_version":1,"data":{"amount":1}}]'
+    assert same_as_one_by_one(text, EventRegistry())[0] == "IntegrityError"
