@@ -84,8 +84,10 @@ class ItemEvents(NamedTuple):
     def recorded_at(self) -> str:
         return str(self.item["recorded_at"]["S"])
 
-    def load_events(self, registry: EventRegistry) -> list[Event]:
-        return registry.load_json(self.item["events"]["S"])
+    def load_events(self, registry: EventRegistry, count: int | None = None) -> list[Event]:
+        if count is None:
+            return registry.load_json(self.item["events"]["S"])
+        return [registry.load(event) for event in stored_events(self.item)[:count]]
 
 
 def item_events(item: Item) -> ItemEvents:

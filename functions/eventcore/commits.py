@@ -62,8 +62,9 @@ class Commit(NamedTuple):
     def recorded_at(self) -> str:
         return self.meta.recorded_at
 
-    def load_events(self, registry: EventRegistry) -> list[Event]:
-        return [registry.load(event) for event in self.events]
+    def load_events(self, registry: EventRegistry, count: int | None = None) -> list[Event]:
+        events = self.events if count is None else self.events[:count]
+        return [registry.load(event) for event in events]
 
 
 class CommitEvents(Protocol):
@@ -86,7 +87,9 @@ class CommitEvents(Protocol):
     @property
     def recorded_at(self) -> str: ...
 
-    def load_events(self, registry: EventRegistry) -> Sequence[Event]: ...
+    def load_events(self, registry: EventRegistry, count: int | None = None) -> Sequence[Event]:
+        """Its events as current models: the first `count` of them, or all."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,11 @@ current model, so history is never rewritten.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, NamedTuple, TypeVar
+from typing import Any, ClassVar, Literal, NamedTuple, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import from_json
 
 from eventcore.errors import IntegrityError
@@ -23,7 +24,9 @@ Upcaster = Callable[[JSONDict], JSONDict]
 class Event(BaseModel):
     """Base class of every domain event.
 
-    Subclasses declare `type: Literal["Name"] = "Name"` and `schema_version: Literal[n] = n`.
+    Subclasses declare `type: Literal["Name"] = "Name"` and `schema_version: Literal[n] = n`
+    (the registry refuses them otherwise). Stored events are read from JSON, so their fields
+    should validate alike in pydantic's JSON and Python modes: lax, as pydantic's defaults are.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -60,8 +63,8 @@ class StoredEvent(NamedTuple):
 E = TypeVar("E", bound=Event)
 
 
-class _NotLoaded(Exception):
-    """`load` refused a stored event met while validating a commit's JSON."""
+def _is_literal(annotation: Any, value: object) -> bool:
+    return get_origin(annotation) is Literal and get_args(annotation) == (value,)
 
 
 class EventRegistry:
@@ -74,26 +77,41 @@ class EventRegistry:
         # type -> (its current version, that model's validator): what `load` needs to validate
         # an event of the current version as it is.
         self._validators: dict[str, tuple[int, Callable[[Any], Any]]] = {}
-        # What `load_json` validates with, built on first use (after every registration).
+        # What `load_json` validates with, built on first use; a registration drops it, under
+        # the lock, so a build racing a registration cannot keep a stale one.
         self._stored_json: StoredEventsValidator | None = None
+        self._lock = threading.Lock()
 
     def register(self, model: type[E]) -> type[E]:
         """Register an event model; usable as a class decorator. The highest version is current."""
-        name = model.model_fields["type"].default
-        version = model.model_fields["schema_version"].default
-        if not isinstance(name, str) or not isinstance(version, int):
-            raise TypeError(f"{model.__name__} needs defaults for `type` and `schema_version`")
-        self._models[(name, version)] = model
-        self._current[name] = max(version, self._current.get(name, version))
-        self._validators = {
-            n: (v, self._models[(n, v)].__pydantic_validator__.validate_python)
-            for n, v in self._current.items()
-        }
-        self._stored_json = None
+        fields = model.model_fields
+        name, version = fields["type"].default, fields["schema_version"].default
+        # Literal fields: an event's type and version are what it was stored under, whatever
+        # its data says (and `load_json` relies on the model refusing any other).
+        if not (
+            isinstance(name, str)
+            and isinstance(version, int)
+            and _is_literal(fields["type"].annotation, name)
+            and _is_literal(fields["schema_version"].annotation, version)
+        ):
+            raise TypeError(
+                f"{model.__name__} must declare `type: Literal[<name>] = <name>` and "
+                "`schema_version: Literal[<n>] = <n>`"
+            )
+        with self._lock:
+            self._models[(name, version)] = model
+            self._current[name] = max(version, self._current.get(name, version))
+            self._validators = {
+                n: (v, self._models[(n, v)].__pydantic_validator__.validate_python)
+                for n, v in self._current.items()
+            }
+            self._stored_json = None
         return model
 
     def upcaster(self, name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
-        """Register the function that turns data of `from_version` into `from_version + 1`."""
+        """Register the function that turns data of `from_version` into `from_version + 1`.
+
+        Upcasters must be pure: reading a commit may run one more than once."""
 
         def decorate(fn: Upcaster) -> Upcaster:
             self._upcasters[(name, from_version)] = fn
@@ -136,34 +154,33 @@ class EventRegistry:
 
     def load_json(self, text: str | bytes) -> list[Event]:
         """Turn a commit's stored events, a JSON array of `StoredEvent.to_json` objects, into
-        current models: the same events, or the same error, as `load` on each of them.
+        current models: what `load` gives on each of them, or the error it raises first.
 
         Replays run this once per commit. Events of their type's current version, which is
         nearly all of them, are parsed and validated in a single pydantic-core call; the rest
-        go through `load` from inside that call.
+        go through `load` from inside that call. That call validates the data in pydantic's
+        JSON mode, `load` in Python mode: for models that validate alike in both (no strict
+        fields of types JSON carries as text, such as datetimes; no validators that read
+        `info.mode`) the two give the same events.
         """
         validate = self._stored_json or self._build_stored_json()
         try:
             return validate(text)
-        except (ValidationError, _NotLoaded):
-            # Not an array of well-formed stored events, or `load` refused one: parsed the
-            # general way, which raises what reading such a commit always raised, for the
-            # first event that raises it (or loads it, if the strict envelope was all that
-            # refused it).
-            return [self.load(StoredEvent.from_json(raw)) for raw in from_json(text)]
+        except Exception:  # whatever it is, the general path below raises it again
+            pass
+        # Anything the one call refused, parsed the general way (outside the `except`, so an
+        # error is not chained to its first sighting): the same events, or the error that
+        # reading such a commit raises, for the first event that raises one.
+        return [self.load(StoredEvent.from_json(raw)) for raw in from_json(text)]
 
     def _build_stored_json(self) -> StoredEventsValidator:
-        current = {n: (v, self._models[(n, v)]) for n, v in self._current.items()}
-        self._stored_json = stored_events_validator(current, self._load_other)
-        return self._stored_json
+        with self._lock:
+            current = {n: (v, self._models[(n, v)]) for n, v in self._current.items()}
+            self._stored_json = stored_events_validator(current, self._load_other)
+            return self._stored_json
 
     def _load_other(self, stored: AnyStoredEvent) -> Event:
-        try:
-            return self.load(StoredEvent(stored["type"], stored["schema_version"], stored["data"]))
-        except Exception as error:
-            # Stops the validation at once (pydantic would collect a ValueError and go on to
-            # the next event, and let any other error out): `load_json` starts over.
-            raise _NotLoaded from error
+        return self.load(StoredEvent(stored["type"], stored["schema_version"], stored["data"]))
 
     def _upcast_and_validate(self, stored: StoredEvent) -> Event:
         current = self._current.get(stored.type)

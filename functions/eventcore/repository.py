@@ -132,9 +132,10 @@ class Repository(Generic[C, S, E]):
                 raise IntegrityError(
                     f"{start.stream_id}: expected version {version + 1}, read {commit.version}"
                 )
-            events = commit.load_events(registry)
-            if to_version is not None and version + len(events) > to_version:
-                events = events[: to_version - version]
+            # Events past `to_version` are not even loaded: they need not be readable.
+            events = commit.load_events(
+                registry, None if to_version is None else to_version - version
+            )
             for event in events:
                 state = evolve(state, event)  # type: ignore[arg-type]
             version += len(events)

@@ -129,6 +129,8 @@ class EventStoreContract:
         assert [folded(c) for c in store.read_events("B")] == [
             (1, [Deposited(amount=a) for a in (7, 8, 9)], multi.hash, multi.meta.recorded_at)
         ]
+        (multi_read,) = store.read_events("B")
+        assert list(multi_read.load_events(registry, 2)) == [Deposited(amount=a) for a in (7, 8)]
         opened = AccountOpened(owner="Ada", currency="EUR")
         assert [folded(c) for c in store.read_events("C")] == [
             (1, [Deposited(amount=1), opened, Deposited(amount=2)], mixed.hash, META.recorded_at)

@@ -11,10 +11,14 @@ from accounts.decider import decide_transfer, stream_id
 from accounts.events import Deposited
 from accounts.repository import AccountRepository, account_repository
 from accounts.state import Account
+from adapters.commit_item import to_item
+from adapters.event_store_dynamodb import DynamoDBEventStore
+from bench.replay import QueryPages
 from eventcore.cache import StateCache
-from eventcore.commits import CommitMeta
-from eventcore.errors import DomainError
-from eventcore.hashchain import verify
+from eventcore.commits import GENESIS_HASH, CommitMeta
+from eventcore.errors import DomainError, IntegrityError
+from eventcore.events import StoredEvent
+from eventcore.hashchain import seal, verify
 from eventcore.memory import InMemoryEventStore, InMemorySnapshotStore
 from eventcore.store import ConcurrencyError
 
@@ -179,6 +183,27 @@ def test_folding_stops_at_a_version_inside_a_commit_and_never_goes_past_it():
     assert at_three is not None
     # A start already past `to_version` folds nothing more.
     assert repo.fold(at_three, [second], to_version=2) == at_three
+
+
+def test_events_after_the_version_asked_for_are_not_loaded():
+    # A commit whose last event this code cannot read (a newer schema): the state before it
+    # is still there to be read, from the DynamoDB items as from memory.
+    events = [
+        StoredEvent("AccountOpened", 2, {"owner": "Ada", "currency": "EUR"}),
+        StoredEvent("Deposited", 1, {"amount": 5}),
+        StoredEvent("Deposited", 9, {"amount": 5}),
+    ]
+    commit = seal(A, 1, events, meta(), GENESIS_HASH)
+    items = QueryPages([to_item(commit)])
+    for store in (InMemoryEventStore(), DynamoDBEventStore(items, "events")):
+        if isinstance(store, InMemoryEventStore):
+            store.append([commit])
+        repo = account_repository(store)
+        at_two = repo.load_at(A, version=2)
+        assert at_two is not None
+        assert (at_two.version, at_two.state.balance) == (2, 5)
+        with pytest.raises(IntegrityError, match="newer than this code"):
+            repo.load(A)
 
 
 def test_threads_racing_on_one_stream_lose_nothing_and_double_nothing():
