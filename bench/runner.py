@@ -25,6 +25,7 @@ from bench import (
     replay,
     requests_per_command,
     snapshot_loads,
+    storage,
 )
 from bench.core import Benchmark, Context, Result
 
@@ -37,6 +38,7 @@ BENCHMARKS: list[Benchmark] = [
     projector_writes.BENCHMARK,
     command_cpu.BENCHMARK,
     cold_import.BENCHMARK,
+    storage.BENCHMARK,
     http_load.BENCHMARK,
 ]
 

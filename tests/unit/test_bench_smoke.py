@@ -9,9 +9,11 @@ import bench.runner
 from accounts.repository import account_repository
 from adapters.commit_item import to_item
 from adapters.event_store_dynamodb import DynamoDBEventStore
-from bench.core import Result
+from bench import storage
+from bench.core import Context, Result
 from bench.histories import account_commits
 from bench.replay import QueryPages
+from bench.storage import item_bytes, write_units
 from eventcore.hashchain import verify
 
 KEYS = {
@@ -21,6 +23,7 @@ KEYS = {
     "command_cpu_ratio",
     "cold_import_ratio",
     "snapshot_load_flatness",
+    "storage_per_event",
 }
 
 
@@ -55,3 +58,38 @@ def test_the_replay_fixture_pages_like_a_query():
 
 def _store(commits):
     return DynamoDBEventStore(QueryPages([to_item(c) for c in commits]), "events")
+
+
+def test_item_sizes_follow_dynamodbs_rules():
+    # Names and strings by their UTF-8 bytes; a number one byte per two significant digits
+    # plus one (leading and trailing zeros trimmed); maps 3 bytes plus 1 per element.
+    assert item_bytes({"pk": {"S": "ab"}}) == 4
+    assert item_bytes({"é": {"S": "ü"}}) == 4
+    assert item_bytes({"n": {"N": "12345"}}) == 1 + 4
+    assert item_bytes({"n": {"N": "1000"}}) == 1 + 2
+    assert item_bytes({"n": {"N": "-0.05"}}) == 1 + 2
+    assert item_bytes({"m": {"M": {"a": {"BOOL": True}}}}) == 1 + 3 + (1 + 1 + 1)
+    assert write_units(1024, transactional=False) == 1
+    assert write_units(1025, transactional=True) == 4
+
+
+def test_the_storage_benchmark_measures_what_commands_and_the_projector_write():
+    context = Context()
+    try:
+        result = storage.run(context)
+    finally:
+        context.close()
+    figures = result.figures
+    assert set(figures["commit_bytes"]) == {
+        "AccountOpened",
+        "Deposited",
+        "Withdrawn",
+        "TransferSent",
+        "TransferReceived",
+    }
+    assert 300 < figures["commit_bytes"]["Deposited"] < figures["commit_bytes"]["TransferSent"]
+    assert figures["receipt_bytes"] > 0
+    assert figures["view_bytes"] > 0
+    assert figures["snapshot_objects"] == 2  # the version at 100 and latest.json
+    assert figures["write_units_per_deposit"] == 4
+    assert result.passed == (figures["largest_write_item_bytes"] <= 1024)
