@@ -76,6 +76,14 @@ def to_event(
     return event
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's default backlog is 5. Clients that connect all at once (the e2e and load
+    # tests start 16) overflow it while the accept loop waits for the GIL; with SYN cookies
+    # on, a connection dropped from a full queue is then reset when its request arrives.
+    request_queue_size = 128
+
+
 def serve(
     host: str,
     port: int,
@@ -136,7 +144,6 @@ def serve(
         def log_message(self, format: str, *args: Any) -> None:
             log(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}")
 
-    server = ThreadingHTTPServer((host, port), Gateway)
-    server.daemon_threads = True
+    server = _Server((host, port), Gateway)
     threading.Thread(target=server.serve_forever, name="http-gateway", daemon=True).start()
     return server
