@@ -206,6 +206,19 @@ def test_events_after_the_version_asked_for_are_not_loaded():
             repo.load(A)
 
 
+def test_commits_after_the_time_asked_for_are_not_loaded():
+    opening = seal(A, 1, [StoredEvent("AccountOpened", 1, {"owner": "Ada"})], meta(1), GENESIS_HASH)
+    later = seal(A, 2, [StoredEvent("Deposited", 1, {"amount": 5})], meta(2), opening.hash)
+    unreadable = to_item(later)
+    unreadable["events"] = {"S": "[{not json"}
+    repo = account_repository(DynamoDBEventStore(QueryPages([to_item(opening), unreadable]), "e"))
+    at = repo.load_at(A, at=meta(1).recorded_at)
+    assert at is not None
+    assert (at.version, at.state.status) == (1, "open")
+    with pytest.raises(ValueError, match="key must be a string"):
+        repo.load(A)
+
+
 def test_threads_racing_on_one_stream_lose_nothing_and_double_nothing():
     import threading
 
