@@ -53,6 +53,14 @@ def serve(
     port: Annotated[int, typer.Option(envvar="PORT", help="HTTP port of the API")] = 8000,
     aws_port: Annotated[int, typer.Option(envvar="AWS_PORT", help="port of the local AWS")] = 5000,
     host: str = "127.0.0.1",
+    containers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            help="command containers (processes) serving at once; above 1, commands race",
+        ),
+    ] = 1,
 ) -> None:
     """Run the whole system locally: moto, the API over HTTP, and the projector."""
     from esctl import local_stack
@@ -60,7 +68,7 @@ def serve(
     def say(line: str) -> None:
         print(line, flush=True)  # plain lines: scripts (and the e2e tests) read them
 
-    stack = local_stack.start(host, port, aws_port, log=say)
+    stack = local_stack.start(host, port, aws_port, log=say, containers=containers)
     say(f"API          {stack.api_url}")
     say(f"Swagger UI   {stack.api_url}/docs")
     say(f"Local AWS    {stack.aws_url}")

@@ -30,9 +30,10 @@ class LocalStackProcess:
     output: list[str] = field(default_factory=list)
 
     @classmethod
-    def start(cls, timeout: float = 60) -> LocalStackProcess:
+    def start(cls, timeout: float = 60, containers: int = 1) -> LocalStackProcess:
+        command = ["serve", "--port", "0", "--aws-port", "0", "--containers", str(containers)]
         process = subprocess.Popen(
-            [sys.executable, "-m", "esctl", "serve", "--port", "0", "--aws-port", "0"],
+            [sys.executable, "-m", "esctl", *command],
             cwd=ROOT,
             env=child_env(),
             stdout=subprocess.PIPE,

@@ -1,7 +1,8 @@
 """`make run`: the whole system on one machine, with moto standing in for AWS.
 
-The real handlers run in this process: an HTTP server turns requests into API Gateway events
-for the command and query handlers, and two pollers feed the projector and the publisher
+The real handlers run in this process (commands, optionally, in worker processes of their own,
+see `esctl.local_containers`): an HTTP server turns requests into API Gateway events for the
+command and query handlers, and two pollers feed the projector and the publisher
 handlers from the event table's stream the way the stack's two event source mappings would. The
 publisher puts integration events on a local EventBridge bus whose example rule delivers them to
 a queue (`esctl tail` prints them).
@@ -109,7 +110,10 @@ def start(
     port: int = 8000,
     aws_port: int = 5000,
     log: Callable[[str], None] = print,
+    containers: int = 1,
 ) -> LocalStack:
+    """Start everything; `containers` > 1 runs commands in that many worker processes
+    (`esctl.local_containers`), so that concurrent commands race as on AWS."""
     import boto3
 
     if not isinstance(sys.stdout, WithoutMetricLines):
@@ -130,15 +134,22 @@ def start(
     from handlers import commands, dependencies, projector, publisher, queries
 
     # A Lambda container serves one invocation at a time, and the handlers rely on it:
-    # Powertools' resolver keeps the current request on the module-level app. Here the command
-    # and query functions share that app (one process), so together they serve one request at a
-    # time (the threads still overlap in the HTTP layer and with the pollers); concurrent clients
-    # then meet the same conditional writes as on AWS.
+    # Powertools' resolver keeps the current request on the module-level app. In this process
+    # the command and query functions share that app, so together they serve one request at a
+    # time (the threads still overlap in the HTTP layer and with the pollers). Commands then
+    # never race each other unless they run in containers of their own.
     resolver = threading.Lock()
     serial = {
         "POST": one_at_a_time(commands.handler, resolver),
         "GET": one_at_a_time(queries.handler, resolver),
     }
+    closers: list[Callable[[], None]] = []
+    if containers > 1:
+        from esctl.local_containers import Containers
+
+        pool = Containers(containers, {**local_environment(aws_url), **env})
+        serial["POST"] = pool.invoke
+        closers.append(pool.close)
 
     def route(method: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
         return serial["POST" if method == "POST" else "GET"]
@@ -199,6 +210,6 @@ def start(
     # projector, and the other way round.
     pollers = [consume("projector", projector.handler), consume("publisher", publisher.handler)]
     log(f"Event bus    {env[EVENT_BUS_ENV_VAR]} (follow it: esctl --endpoint-url {aws_url} tail)")
-    stack._closers += [moto.shutdown, gateway.shutdown]
+    stack._closers += [moto.shutdown, *closers, gateway.shutdown]
     stack._closers += [partial(thread.join, timeout=5) for thread in pollers]
     return stack

@@ -141,16 +141,10 @@ class Ledger:
             return Outcome(201, body, after[0].version)
 
         def execute(receipt: Callable[[tuple[Loaded[Account], ...]], Receipt]) -> Any:
-            def run() -> tuple[Loaded[Account], ...]:
-                meta = self._meta(request)
-                return self.repository.execute([stream], decide_checked, meta, receipt)
-
-            try:
-                return run()
-            except VersionMismatch:
-                # A warm cache may be behind the version the client saw: judge on fresh state.
-                self.repository.load_fresh(stream)
-                return run()
+            # A mismatch found on a cached state is judged again on fresh state by the
+            # repository, as every refusal is.
+            meta = self._meta(request)
+            return self.repository.execute([stream], decide_checked, meta, receipt)
 
         return self._idempotent(request, execute, respond)
 

@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 from eventcore.cache import StateCache
 from eventcore.commits import GENESIS_HASH, Commit, CommitEvents, CommitMeta, Receipt
 from eventcore.decider import Decider, StateCodec
-from eventcore.errors import IntegrityError
+from eventcore.errors import DomainError, IntegrityError
 from eventcore.events import Event, EventRegistry
 from eventcore.hashchain import seal
 from eventcore.locks import StripedLocks
@@ -47,7 +47,9 @@ class Repository(Generic[C, S, E]):
     A warm cache lets a command on a hot stream go straight to the conditional write; the write's
     condition, not the cache, is what guarantees correctness. On a conflict the state is refreshed
     (from the winning commit when the store returns it, else by reading the tail) and the command
-    is decided again, up to `max_attempts` times.
+    is decided again, up to `max_attempts` times. A command refused on a cached state (which no
+    write condition checks) is decided again on states read from the store, and refused only if
+    they refuse it too.
     """
 
     def __init__(
@@ -201,10 +203,20 @@ class Repository(Generic[C, S, E]):
         meta: CommitMeta,
         receipt: ReceiptFor[S] | None,
     ) -> tuple[Loaded[S], ...]:
-        loaded = tuple(self.load(s) for s in stream_ids)
+        loaded, cached = self._load_all(stream_ids)
         refreshed: set[str] = set()
         for attempt in range(1, self.max_attempts + 1):
-            commits, after = self._decide(loaded, decide, meta)
+            try:
+                commits, after = self._decide(loaded, decide, meta)
+            except DomainError:
+                if not cached:
+                    raise
+                # A refusal must rest on what the store holds. A cached state may be behind
+                # commits other containers made (the deposit that pays for this withdrawal), and
+                # a refusal writes nothing that a condition could catch: decide again, once, on
+                # states read afresh.
+                loaded, cached = tuple(self.load_fresh(s) for s in stream_ids), False
+                commits, after = self._decide(loaded, decide, meta)
             try:
                 self.store.append(commits, receipt(after) if receipt else None)
             except ConcurrencyError as conflict:
@@ -219,6 +231,12 @@ class Repository(Generic[C, S, E]):
                     self.cache.put(state.stream_id, state)
             return after
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def _load_all(self, stream_ids: Sequence[str]) -> tuple[tuple[Loaded[S], ...], bool]:
+        """The streams' states, and whether any came from the cache."""
+        hits = [self.cache.get(s) if self.cache is not None else None for s in stream_ids]
+        loaded = tuple(hit or self.load(s) for hit, s in zip(hits, stream_ids, strict=True))
+        return loaded, any(hit is not None for hit in hits)
 
     def _decide(
         self, loaded: tuple[Loaded[S], ...], decide: MultiDecide[S, E], meta: CommitMeta

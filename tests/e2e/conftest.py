@@ -43,9 +43,14 @@ class Stack:
         )
 
 
+# Commands run in two containers (processes) at once, so concurrent clients race as they would
+# on AWS: a single one would serve them one after another.
+CONTAINERS = 2
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    running = LocalStackProcess.start()
+    running = LocalStackProcess.start(containers=CONTAINERS)
     stack = Stack(running.api, running.aws, running)
     httpx.get(f"{stack.api}/openapi.json", timeout=10).raise_for_status()
     yield stack

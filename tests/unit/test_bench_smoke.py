@@ -24,6 +24,7 @@ KEYS = {
     "cold_import_ratio",
     "snapshot_load_flatness",
     "storage_per_event",
+    "http_load",
 }
 
 

@@ -91,6 +91,54 @@ def test_a_stale_cache_is_caught_by_the_condition_and_refreshed():
     assert (after.state.balance, after.version) == (0, 4)
 
 
+def test_a_refusal_on_a_stale_cache_is_decided_again_on_fresh_state():
+    # Two containers: the first still caches the account as opened (balance 0) when the
+    # second deposits. A withdrawal decided on that cache would be refused without any write
+    # whose condition could catch the staleness.
+    store = InMemoryEventStore()
+    first, second = fresh(store), fresh(store)
+    opened(first)
+    second.handle(A, Deposit(100), meta(1))
+    after = first.handle(A, Withdraw(60), meta(2))
+    assert (after.state.balance, after.version) == (40, 3)
+
+
+def test_a_transfer_refused_on_stale_caches_is_decided_again():
+    store = InMemoryEventStore()
+    first, second = fresh(store), fresh(store)
+    opened(first, A)
+    opened(first, B)
+    second.handle(A, Deposit(100), meta(1))
+    source, target = first.execute(
+        [A, B],
+        lambda s: decide_transfer(Transfer("t", "a", "b", 70), s[0].state, s[1].state),
+        meta(2),
+    )
+    assert (source.state.balance, target.state.balance) == (30, 70)
+
+
+def test_a_refusal_that_fresh_state_confirms_costs_one_read_and_writes_nothing():
+    store = InMemoryEventStore()
+    repo = fresh(store)
+    opened(repo, balance=50)
+    reads = []
+    original = store.read_events
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(args)
+        return original(*args, **kwargs)
+
+    store.read_events = counted  # type: ignore[method-assign]
+    appends = store.appends
+    with pytest.raises(DomainError) as caught:
+        repo.handle(A, Withdraw(60), meta(2))
+    assert caught.value.code == "insufficient_funds"
+    assert (len(reads), store.appends) == (1, appends)
+    with pytest.raises(DomainError):  # not from the cache: refused at once, no second read
+        account_repository(store).handle(A, Withdraw(60), meta(3))
+    assert len(reads) == 2
+
+
 def test_conflicts_beyond_the_attempt_limit_surface():
     class Racing(InMemoryEventStore):
         """Once racing, another writer always takes the slot first."""
