@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
 
@@ -30,6 +31,23 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Characters that reorder how the text around them is displayed: in a name shown in audit
+# trails they can make one owner read as another.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _visible_name(name: str) -> str:
+    # The pattern below is what the OpenAPI document can say; this is the whole rule: no control
+    # characters (C1 ones included), no bidirectional overrides, and something to see, not only
+    # spaces (of any script) and invisible format characters such as zero-width spaces.
+    categories = [unicodedata.category(c) for c in name]
+    if "Cc" in categories or not _BIDI_CONTROLS.isdisjoint(name):
+        raise ValueError("must not contain control or bidirectional-override characters")
+    if all(cat in ("Zs", "Zl", "Zp", "Cf") for cat in categories):
+        raise ValueError("must contain a visible character")
+    return name
+
+
 class OpenAccountBody(Body):
     owner: Annotated[
         str,
@@ -37,7 +55,9 @@ class OpenAccountBody(Body):
             min_length=1,
             max_length=100,
             pattern=r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$",
+            description="a name with a visible character; no control or bidi-override characters",
         ),
+        AfterValidator(_visible_name),
     ]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
 

@@ -38,6 +38,13 @@ def events_of(account: str) -> list[dict[str, Any]]:
     return list(get(f"/accounts/{account}/events").json["events"])
 
 
+def commits_in_table() -> int:
+    from handlers import dependencies
+
+    table = dependencies.settings().events_table
+    return int(boto3.client("dynamodb").scan(TableName=table, Select="COUNT")["Count"])
+
+
 def test_open_account():
     reply = post("/accounts", {"owner": "Ada Lovelace", "currency": "EUR"})
     assert reply.status == 201
@@ -198,33 +205,51 @@ def test_schema_violations_are_422_with_details(body):
         {"owner": "x" * 101, "currency": "EUR"},
         {"owner": "   ", "currency": "EUR"},
         {"owner": "A\u0000B", "currency": "EUR"},
+        {"owner": "A\u0085B", "currency": "EUR"},  # a C1 control (NEL)
+        {"owner": "\u200b", "currency": "EUR"},  # only a zero-width space
+        {"owner": "\u00a0\u3000\u2028", "currency": "EUR"},  # only spaces of other scripts
+        {"owner": "\u202eecilA", "currency": "EUR"},  # a right-to-left override
+        {"owner": "Ada\u2066x\u2069", "currency": "EUR"},  # a bidi isolate
         {"owner": "Ada", "currency": "eur"},
         {"owner": "Ada", "currency": "EURO"},
         {"owner": "Ada"},
     ],
 )
-def test_bad_open_requests_are_422(body):
-    assert post("/accounts", body).status == 422
+def test_bad_open_requests_are_422_and_write_nothing(body):
+    reply = post("/accounts", body)
+    assert (reply.status, reply.json["error"]) == (422, "validation_error")
+    assert commits_in_table() == 0
 
 
 def test_unicode_owners_are_kept_exactly():
-    owner = "Zoë Ångström 🙂 李"
-    account = open_account(owner=owner)
-    assert get(f"/accounts/{account}", consistency="strong").json["owner"] == owner
+    # Combining marks, an astral emoji, a ZWJ sequence (a format character between visible
+    # ones), a right-to-left script.
+    for owner in ("Zoë Ångström 🙂 李", "e\u0301 👩\u200d💻", "אדה לאבלייס"):
+        account = open_account(owner=owner)
+        assert get(f"/accounts/{account}", consistency="strong").json["owner"] == owner
 
 
-def test_bad_ids_in_the_path_are_4xx():
-    for path in (
-        "/accounts/..%2F..%2Fetc/deposits",
-        "/accounts/a%20b/deposits",
-        "/accounts/-x/deposits",
-    ):
-        assert post(path, {"amount": 1}).status in (404, 422)
+def test_a_lone_surrogate_is_refused_and_writes_nothing():
+    reply = post("/accounts", raw_body='{"owner": "A\\ud800B", "currency": "EUR"}')
+    assert 400 <= reply.status < 500
+    assert commits_in_table() == 0
 
 
-def test_body_over_16_kib_is_413():
+@pytest.mark.parametrize(
+    "account",
+    ["..%2F..%2Fetc", "..", "a%20b", "-x", "a%2Fb", "a%00b", "x" * 65, "%E2%80%AEx"],
+)
+def test_path_traversal_like_ids_are_422_and_write_nothing(account):
+    reply = post(f"/accounts/{account}/deposits", {"amount": 1})
+    assert (reply.status, reply.json["error"]) == (422, "validation_error")
+    assert get(f"/accounts/{account}").status == 422
+    assert commits_in_table() == 0
+
+
+def test_body_over_16_kib_is_413_and_writes_nothing():
     reply = post("/accounts", raw_body=json.dumps({"owner": "x" * 17000, "currency": "EUR"}))
     assert (reply.status, reply.json["error"]) == (413, "payload_too_large")
+    assert commits_in_table() == 0
 
 
 def test_missing_or_bad_idempotency_key_is_400():

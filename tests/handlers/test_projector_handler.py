@@ -90,6 +90,27 @@ def test_a_dropped_record_is_caught_up_from_the_table():
     )
 
 
+def test_a_throttled_event_table_read_fails_the_batch_item_and_redelivery_converges():
+    from tests.faults import Throttle
+
+    stream = reader()
+    account = funded(100)
+    post(f"/accounts/{account}/deposits", {"amount": 5})
+    records = stream.poll()
+    gap = [records[0], records[2]]  # version 2 must be read from the event table
+    throttle = Throttle(dependencies.client("dynamodb"), "Query", times=1)
+    failed = project(gap)
+    assert throttle.calls == 1
+    # Reported from the stream's first record, so Lambda redelivers all of it; nothing written.
+    first = records[0]["dynamodb"]["SequenceNumber"]
+    assert failed == {"batchItemFailures": [{"itemIdentifier": first}]}
+    assert get(f"/accounts/{account}").status == 404
+    assert project(gap) == {"batchItemFailures": []}
+    assert (
+        get(f"/accounts/{account}").json == get(f"/accounts/{account}", consistency="strong").json
+    )
+
+
 def test_snapshots_are_written_every_n_versions(monkeypatch):
     monkeypatch.setenv("SNAPSHOT_EVERY", "3")
     dependencies.settings.cache_clear()
