@@ -93,4 +93,7 @@ def test_the_storage_benchmark_measures_what_commands_and_the_projector_write():
     assert figures["view_bytes"] > 0
     assert figures["snapshot_objects"] == 2  # the version at 100 and latest.json
     assert figures["write_units_per_deposit"] == 4
+    limits = figures["at_the_api_limits"]
+    assert limits["commit_bytes"]["Deposited"] > figures["commit_bytes"]["Deposited"] + 300
+    assert set(limits["write_units_per_command"]) == {"open", "deposit", "withdrawal", "transfer"}
     assert result.passed == (figures["largest_write_item_bytes"] <= 1024)
