@@ -10,7 +10,6 @@ a queue (`esctl tail` prints them).
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
@@ -19,11 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from esctl.event_source import EventSourceMapping, MappingSettings
 from esctl.http_gateway import LambdaContext, LambdaHandler, serve
 from esctl.local_aws import start_moto
+from esctl.metric_lines import WithoutMetricLines
 from esctl.provision import provision, provision_integration
 from esctl.stream_records import StreamReader, stream_arn
 from infra.resources import EVENT_BUS_ENV_VAR
@@ -55,27 +55,6 @@ def local_environment(endpoint: str) -> dict[str, str]:
         "POWERTOOLS_METRICS_NAMESPACE": "Ledger",
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
-
-
-class WithoutMetricLines(io.TextIOBase):
-    """Standard output minus CloudWatch EMF lines: they are for CloudWatch, and locally they
-    would bury the request log. (Disabling metrics instead makes Powertools keep them in memory.)
-    """
-
-    def __init__(self, target: TextIO) -> None:
-        self._target = target
-        self._dropped = False
-
-    def write(self, text: str) -> int:
-        # print() writes the line and its newline separately: drop both.
-        dropping = text.startswith('{"_aws":') or (self._dropped and text == "\n")
-        if not dropping:
-            self._target.write(text)
-        self._dropped = dropping
-        return len(text)
-
-    def flush(self) -> None:
-        self._target.flush()
 
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated, Any, Literal
 
@@ -31,19 +32,25 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# Characters that reorder how the text around them is displayed: in a name shown in audit
-# trails they can make one owner read as another.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# What an owner's name may not contain: control characters (C0 and C1), line and paragraph
+# separators, bidirectional controls (they reorder how the text around them is displayed, so in
+# an audit trail one name can be made to read as another) and interlinear annotation marks
+# (they hide text). As a character class, for the OpenAPI document's pattern too.
+_REFUSED = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufff9-\ufffb"
+_REFUSED_CHARACTERS = re.compile(f"[{_REFUSED}]")
+# Characters that show nothing: spaces and format characters of any script, combining marks on
+# their own, Hangul fillers and the braille blank.
+_INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def _visible_name(name: str) -> str:
-    # The pattern below is what the OpenAPI document can say; this is the whole rule: no control
-    # characters (C1 ones included), no bidirectional overrides, and something to see, not only
-    # spaces (of any script) and invisible format characters such as zero-width spaces.
-    categories = [unicodedata.category(c) for c in name]
-    if "Cc" in categories or not _BIDI_CONTROLS.isdisjoint(name):
-        raise ValueError("must not contain control or bidirectional-override characters")
-    if all(cat in ("Zs", "Zl", "Zp", "Cf") for cat in categories):
+    # The pattern says what JSON Schema can; this is the whole rule.
+    if _REFUSED_CHARACTERS.search(name):
+        raise ValueError(
+            "must not contain control, line-break, bidirectional-control or annotation characters"
+        )
+    if all(c in _BLANK_LETTERS or unicodedata.category(c) in _INVISIBLE_CATEGORIES for c in name):
         raise ValueError("must contain a visible character")
     return name
 
@@ -54,8 +61,9 @@ class OpenAccountBody(Body):
         Field(
             min_length=1,
             max_length=100,
-            pattern=r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$",
-            description="a name with a visible character; no control or bidi-override characters",
+            pattern=f"^[^{_REFUSED}]*[^{_REFUSED}\\x20][^{_REFUSED}]*$",
+            description="a name with a visible character; no control, line-break, "
+            "bidirectional-control or annotation characters",
         ),
         AfterValidator(_visible_name),
     ]

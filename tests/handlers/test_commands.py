@@ -210,6 +210,11 @@ def test_schema_violations_are_422_with_details(body):
         {"owner": "\u00a0\u3000\u2028", "currency": "EUR"},  # only spaces of other scripts
         {"owner": "\u202eecilA", "currency": "EUR"},  # a right-to-left override
         {"owner": "Ada\u2066x\u2069", "currency": "EUR"},  # a bidi isolate
+        {"owner": "A\u200eB", "currency": "EUR"},  # a left-to-right mark
+        {"owner": "John\u2028Admin", "currency": "EUR"},  # a line separator
+        {"owner": "A\ufff9B\ufffbC", "currency": "EUR"},  # an interlinear annotation
+        {"owner": "\u3164\u2800", "currency": "EUR"},  # a Hangul filler and the braille blank
+        {"owner": "\u0301\ufe0f", "currency": "EUR"},  # a combining mark and a selector alone
         {"owner": "Ada", "currency": "eur"},
         {"owner": "Ada", "currency": "EURO"},
         {"owner": "Ada"},
@@ -224,7 +229,15 @@ def test_bad_open_requests_are_422_and_write_nothing(body):
 def test_unicode_owners_are_kept_exactly():
     # Combining marks, an astral emoji, a ZWJ sequence (a format character between visible
     # ones), a right-to-left script.
-    for owner in ("Zoë Ångström 🙂 李", "e\u0301 👩\u200d💻", "אדה לאבלייס"):
+    names = (
+        "Zoë Ångström 🙂 李",
+        "e\u0301 👩\u200d💻",
+        "אדה לאבלייס",
+        "अदा",
+        "می\u200cخواهم",  # noqa: RUF001 - Persian, with a zero-width non-joiner
+        "🇫🇷",
+    )
+    for owner in names:
         account = open_account(owner=owner)
         assert get(f"/accounts/{account}", consistency="strong").json["owner"] == owner
 
