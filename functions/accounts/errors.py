@@ -11,10 +11,12 @@ class AccountNotFound(DomainError):
 
 class AccountAlreadyOpen(DomainError):
     code = "already_exists"
+    final = True  # an account once opened stays opened
 
 
 class AccountClosed(DomainError):
     code = "account_closed"
+    final = True  # a closed account never reopens
 
 
 class InsufficientFunds(DomainError):
@@ -27,14 +29,17 @@ class BalanceNotZero(DomainError):
 
 class CurrencyMismatch(DomainError):
     code = "currency_mismatch"
+    final = True  # an account's currency never changes
 
 
 class SameAccount(DomainError):
     code = "same_account"
+    final = True  # it depends on the command alone
 
 
 class InvalidAmount(DomainError):
     code = "invalid_amount"
+    final = True  # it depends on the command alone
 
 
 class BalanceLimitExceeded(DomainError):

@@ -9,6 +9,10 @@ class DomainError(Exception):
     """A business rule refused a command. `code` is stable and machine-readable."""
 
     code: ClassVar[str] = "domain_error"
+    # True when no later event could lift the refusal (the account is closed for good, the
+    # command refutes itself): the repository then trusts it even on a cached state, instead of
+    # reading the stream again to check.
+    final: ClassVar[bool] = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

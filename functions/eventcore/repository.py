@@ -49,7 +49,8 @@ class Repository(Generic[C, S, E]):
     (from the winning commit when the store returns it, else by reading the tail) and the command
     is decided again, up to `max_attempts` times. A command refused on a cached state (which no
     write condition checks) is decided again on states read from the store, and refused only if
-    they refuse it too.
+    they refuse it too; a refusal marked `final` (no later event could lift it) is trusted as
+    it is.
     """
 
     def __init__(
@@ -208,8 +209,8 @@ class Repository(Generic[C, S, E]):
         for attempt in range(1, self.max_attempts + 1):
             try:
                 commits, after = self._decide(loaded, decide, meta)
-            except DomainError:
-                if not cached:
+            except DomainError as refusal:
+                if not cached or refusal.final:
                     raise
                 # A refusal must rest on what the store holds. A cached state may be behind
                 # commits other containers made (the deposit that pays for this withdrawal), and

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from accounts.commands import Deposit, OpenAccount, Transfer, Withdraw
+from accounts.commands import CloseAccount, Deposit, OpenAccount, Transfer, Withdraw
 from accounts.decider import decide_transfer, stream_id
 from accounts.events import Deposited
 from accounts.repository import AccountRepository, account_repository
@@ -31,6 +31,19 @@ def meta(n: int = 0, actor: str = "tester") -> CommitMeta:
 
 def fresh(store: InMemoryEventStore, snapshots: InMemorySnapshotStore | None = None):
     return account_repository(store, snapshots, StateCache())
+
+
+def counted_reads(store: InMemoryEventStore) -> list[tuple[object, ...]]:
+    """The stream reads `store` serves from now on, as they happen."""
+    reads: list[tuple[object, ...]] = []
+    original = store.read_events
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(args)
+        return original(*args, **kwargs)
+
+    store.read_events = counted  # type: ignore[method-assign]
+    return reads
 
 
 def opened(repo: AccountRepository, stream: str = A, balance: int = 0) -> None:
@@ -121,14 +134,7 @@ def test_a_refusal_that_fresh_state_confirms_costs_one_read_and_writes_nothing()
     store = InMemoryEventStore()
     repo = fresh(store)
     opened(repo, balance=50)
-    reads = []
-    original = store.read_events
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        reads.append(args)
-        return original(*args, **kwargs)
-
-    store.read_events = counted  # type: ignore[method-assign]
+    reads = counted_reads(store)
     appends = store.appends
     with pytest.raises(DomainError) as caught:
         repo.handle(A, Withdraw(60), meta(2))
@@ -137,6 +143,18 @@ def test_a_refusal_that_fresh_state_confirms_costs_one_read_and_writes_nothing()
     with pytest.raises(DomainError):  # not from the cache: refused at once, no second read
         account_repository(store).handle(A, Withdraw(60), meta(3))
     assert len(reads) == 2
+
+
+def test_a_final_refusal_is_trusted_on_a_cached_state():
+    # A closed account never reopens: refusing a deposit needs no second look at the table.
+    store = InMemoryEventStore()
+    repo = fresh(store)
+    opened(repo)
+    repo.handle(A, CloseAccount(), meta(1))
+    reads = counted_reads(store)
+    with pytest.raises(DomainError) as caught:
+        repo.handle(A, Deposit(5), meta(2))
+    assert (caught.value.code, reads) == ("account_closed", [])
 
 
 def test_conflicts_beyond_the_attempt_limit_surface():
