@@ -41,7 +41,7 @@ BATCH = 100
 STREAM_COUNTS = (1, 10, 100)
 
 
-def _projector(stack: Stack) -> StreamProjector[AccountView]:
+def projector_on(stack: Stack) -> StreamProjector[AccountView]:
     """What `handlers.dependencies` builds for the projector Lambda, on the given clients."""
     store, snapshots = stack.event_store(), stack.snapshot_store()
     return StreamProjector(
@@ -70,7 +70,7 @@ def _measure(stack: Stack, streams: int, sequence: Iterator[int]) -> dict[str, i
     if len(priming) != BATCH or len(measured) != BATCH:
         raise AssertionError("batches must hold 100 records each")
 
-    projector = _projector(stack)
+    projector = projector_on(stack)
     with Requests(stack.dynamodb, stack.s3) as requests:
         for batch in (priming, measured):
             requests.take()

@@ -26,7 +26,7 @@ from adapters.commit_item import Item
 from bench.aws import Stack, handlers_on
 from bench.core import Benchmark, Context, Result
 from bench.lambda_events import http_post, stream_record
-from bench.projector_writes import _projector
+from bench.projector_writes import projector_on
 from esctl.http_gateway import LambdaContext
 from eventcore.commits import Commit
 from handlers.stream_batch import process
@@ -154,7 +154,7 @@ def _project(stack: Stack, accounts: list[str]) -> Written:
         commits.extend(store.read(f"Account-{account}"))
     records = [stream_record(c, 2_000_000 + n) for n, c in enumerate(commits)]
     written = Written(stack.dynamodb, stack.s3)
-    projector = _projector(stack)
+    projector = projector_on(stack)
     for start in range(0, len(records), 100):
         report = process(records[start : start + 100], projector.project)
         if report.failures:
