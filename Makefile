@@ -26,6 +26,8 @@ install: $(STAMP)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# The platform imports no domain, and a domain's model no infrastructure (pyproject.toml).
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy
@@ -50,4 +52,4 @@ destroy: install
 	$(CDK) destroy --app "$(BIN)/python app.py" $(CDK_ARGS)
 
 clean:
-	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache

@@ -18,7 +18,7 @@ from eventcore.commits import Commit
 from eventcore.snapshotting import SnapshotWriter
 from handlers.settings import Settings
 
-SNAPSHOT_EVERY = 100  # what the stack deploys (Settings.snapshot_every)
+SNAPSHOT_EVERY = 100  # the accounts domain's own cadence (what the stack deploys)
 _BATCH_WRITE_MAX = 25
 
 DYNAMODB_WRITES = frozenset(
@@ -121,13 +121,14 @@ class Stack:
     @contextmanager
     def started(cls) -> Iterator[Stack]:
         import boto3
+        from installed_domains import DOMAINS
         from moto import mock_aws
 
         from esctl.provision import provision
 
         with mock_aws():
             dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
-            yield cls(dynamodb, s3, provision(dynamodb, s3))
+            yield cls(dynamodb, s3, provision(dynamodb, s3, DOMAINS))
 
     @property
     def settings(self) -> Settings:
@@ -170,19 +171,19 @@ class Stack:
 
 @contextmanager
 def handlers_on(stack: Stack) -> Iterator[None]:
-    """Point the Lambda handlers' dependencies at `stack`, as the Lambda environment would,
-    and forget every object they built when done."""
+    """Point the Lambda handlers' composition root at `stack`, as the Lambda environment would,
+    and forget every object it built when done."""
     import os
 
-    from handlers import dependencies
+    from handlers import bootstrap
 
     saved = {name: os.environ.get(name) for name in stack.env}
     os.environ.update(stack.env)
-    _reset(dependencies)
+    _reset(bootstrap)
     try:
         yield
     finally:
-        _reset(dependencies)
+        _reset(bootstrap)
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -190,8 +191,7 @@ def handlers_on(stack: Stack) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _reset(dependencies: Any) -> None:
-    dependencies.use_ledger(None)
-    dependencies.use_projector(None)
-    dependencies.settings.cache_clear()
-    dependencies.client.cache_clear()
+def _reset(bootstrap: Any) -> None:
+    bootstrap.use(None)
+    bootstrap.settings.cache_clear()
+    bootstrap.client.cache_clear()

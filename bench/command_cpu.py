@@ -3,8 +3,8 @@
 Ours: `handlers.commands.handler`, everything the command Lambda runs (Powertools logger,
 tracer and metrics decorators, routing, request validation, the idempotency fingerprint,
 deciding, sealing the commit's hash, the receipt, the response), for a deposit on a warm
-account. The ledger is installed with `handlers.dependencies.use_ledger` over the in-memory
-event and snapshot stores, so no I/O is counted: this is the CPU the handler itself burns.
+account. The composition root's host is installed (`handlers.bootstrap.use`) over the in-memory
+infrastructure, so no I/O is counted: this is the CPU the handler itself burns.
 
 The baseline: a bare `APIGatewayHttpResolver(enable_validation=True)` with one trivial POST route
 that validates a one-field pydantic body, fed the same event shape.
@@ -20,7 +20,6 @@ import json
 import time
 from collections.abc import Callable
 from contextlib import redirect_stdout
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -50,15 +49,14 @@ def bare_resolver() -> APIGatewayHttpResolver:
     return app
 
 
-def _in_memory_ledger() -> Any:
-    from accounts.ledger import Ledger
-    from accounts.repository import account_repository
-    from accounts.views_memory import InMemoryAccountViews
-    from eventcore.cache import StateCache
-    from eventcore.memory import InMemoryEventStore, InMemorySnapshotStore
+def _in_memory_host() -> Any:
+    from installed_domains import DOMAINS
 
-    repository = account_repository(InMemoryEventStore(), InMemorySnapshotStore(), StateCache())
-    return Ledger(repository, InMemoryAccountViews(), lambda: datetime.now(UTC))
+    from handlers.bootstrap import API
+    from hosting.host import Host
+    from hosting.memory import InMemoryInfrastructure
+
+    return Host(DOMAINS, InMemoryInfrastructure(), api=API)
 
 
 def _cpu_ns(
@@ -75,10 +73,10 @@ def _cpu_ns(
 
 
 def run(_: Context) -> Result:
-    from handlers import commands, dependencies
+    from handlers import bootstrap, commands
 
     bare = bare_resolver()
-    dependencies.use_ledger(_in_memory_ledger())
+    bootstrap.use(_in_memory_host())
     ours_ns: list[int] = []
     bare_ns: list[int] = []
     try:
@@ -97,7 +95,7 @@ def run(_: Context) -> Result:
                     ours_ns.append(ours)
                     bare_ns.append(theirs)
     finally:
-        dependencies.use_ledger(None)
+        bootstrap.use(None)
     ours_us, bare_us = median(ours_ns) / 1e3, median(bare_ns) / 1e3
     figure = ratio(ours_us, bare_us)
     return Result(

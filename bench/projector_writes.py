@@ -1,8 +1,9 @@
 """`projector_writes_per_batch`: read-model requests per stream batch of 100 records.
 
-The projector is wired as in production (`StreamProjector` over the DynamoDB read-model store,
-the DynamoDB event store and S3 snapshots every 100 versions) and driven through
-`handlers.stream_batch.process`, the code behind the projector Lambda. The 100 records of the
+The projector is wired as in production (the composition root's host over the stack's tables:
+`StreamProjector` over the DynamoDB read-model store, the DynamoDB event store and S3 snapshots
+every 100 versions) and driven through `handlers.stream_batch.process`, the code behind the
+projector Lambda. The 100 records of the
 measured batch are spread evenly over k streams (k = 1, 10, 100), interleaved as concurrent
 writers would interleave them. A first batch of 100 records over the same k streams primes the
 projector (a warm container; for k = 1 it crosses version 100, so the snapshot writer holds the
@@ -15,9 +16,9 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-from accounts.events import registry
-from accounts.repository import account_repository
-from accounts.views import AccountView, project_stream
+from installed_domains import DOMAINS
+
+from accounts.decider import CATEGORY
 from bench.aws import (
     DYNAMODB_READS,
     DYNAMODB_WRITES,
@@ -31,26 +32,19 @@ from bench.core import Benchmark, Context, Result
 from bench.histories import account_commits
 from bench.lambda_events import stream_record
 from eventcore.commits import Commit
-from eventcore.projector import StreamProjector
-from eventcore.snapshotting import SnapshotWriter
-from handlers import dependencies
+from handlers.aws_infrastructure import AwsInfrastructure
 from handlers.stream_batch import process
+from hosting.host import Host
 
 KEY = "projector_writes_per_batch"
 BATCH = 100
 STREAM_COUNTS = (1, 10, 100)
 
 
-def projector_on(stack: Stack) -> StreamProjector[AccountView]:
-    """What `handlers.dependencies` builds for the projector Lambda, on the given clients."""
-    store, snapshots = stack.event_store(), stack.snapshot_store()
-    return StreamProjector(
-        views=dependencies.account_view_store(stack.settings, dynamodb=stack.dynamodb),
-        projection=project_stream,
-        store=store,
-        registry=registry,
-        after_apply=SnapshotWriter(account_repository(store, snapshots), snapshots, SNAPSHOT_EVERY),
-    )
+def projector_on(stack: Stack) -> Host:
+    """What `handlers.bootstrap` builds for the projector Lambda, on the stack's clients."""
+    clients = {"dynamodb": stack.dynamodb, "s3": stack.s3}
+    return Host(DOMAINS, AwsInfrastructure(lambda: stack.settings, clients.__getitem__))
 
 
 def _interleaved(per_stream: list[list[Commit]], first_sequence: int) -> list[dict[str, Any]]:
@@ -70,17 +64,18 @@ def _measure(stack: Stack, streams: int, sequence: Iterator[int]) -> dict[str, i
     if len(priming) != BATCH or len(measured) != BATCH:
         raise AssertionError("batches must hold 100 records each")
 
-    projector = projector_on(stack)
+    host = projector_on(stack)
     with Requests(stack.dynamodb, stack.s3) as requests:
         for batch in (priming, measured):
             requests.take()
-            report = process(batch, projector.project)
+            report = process(batch, host.project)
             if report.failures:
                 raise AssertionError(f"batch failed for {report.failures}")
         calls = requests.take()
 
+    views = host.projections[CATEGORY].projectors[0].views
     for stream_id, commits in histories.items():
-        view = projector.views.load(stream_id)
+        view = views.load(stream_id)
         if view.version != commits[-1].last_version:
             raise AssertionError(f"{stream_id} projected to {view.version}")
     return {

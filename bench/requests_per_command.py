@@ -46,9 +46,9 @@ def _described(calls: Counter[str]) -> str:
 
 def _measure(history: History, requests: Requests) -> tuple[Counter[str], Counter[str]]:
     """(cold calls, the warm command with the most calls) for one account."""
-    from handlers import dependencies
+    from handlers import bootstrap
 
-    dependencies.use_ledger(None)  # a new container: nothing cached
+    bootstrap.use(None)  # a new container: nothing cached
     requests.take()
     deposit(history.account_id, 100)
     cold = requests.take()
@@ -66,9 +66,9 @@ def run(context: Context) -> Result:
     warm: dict[str, int] = {}
     breakdown: dict[str, dict[str, str]] = {}
     with handlers_on(stack):
-        from handlers import dependencies
+        from handlers import bootstrap
 
-        clients = dependencies.client("dynamodb"), dependencies.client("s3")
+        clients = bootstrap.client("dynamodb"), bootstrap.client("s3")
         with Requests(*clients) as requests:
             for size, history in histories.items():
                 cold_calls, warm_calls = _measure(history, requests)

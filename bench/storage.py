@@ -112,9 +112,9 @@ def _command(path: str, body: dict[str, Any], *, worst: bool = False) -> dict[st
 
 
 def _run_commands(stack: Stack) -> tuple[Written, list[str]]:
-    from handlers import dependencies
+    from handlers import bootstrap
 
-    written = Written(dependencies.client("dynamodb"))
+    written = Written(bootstrap.client("dynamodb"))
     owner = {"owner": "Ada Lovelace", "currency": "EUR"}
     accounts = [_command("/accounts", owner)["account_id"] for _ in range(2)]
     for n in range(DEPOSITS):
@@ -154,9 +154,9 @@ def _project(stack: Stack, accounts: list[str]) -> Written:
         commits.extend(store.read(f"Account-{account}"))
     records = [stream_record(c, 2_000_000 + n) for n, c in enumerate(commits)]
     written = Written(stack.dynamodb, stack.s3)
-    projector = projector_on(stack)
+    host = projector_on(stack)
     for start in range(0, len(records), 100):
-        report = process(records[start : start + 100], projector.project)
+        report = process(records[start : start + 100], host.project)
         if report.failures:
             raise AssertionError(f"projection failed for {report.failures}")
     return written

@@ -6,9 +6,10 @@ import contextlib
 import signal
 import threading
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from installed_domains import DOMAINS
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -24,6 +25,10 @@ from rich.table import Table
 from rich.text import Text
 
 from esctl.connection import Target, configure
+
+if TYPE_CHECKING:
+    from handlers.aws_infrastructure import AwsInfrastructure
+    from hosting.host import Host
 
 app = typer.Typer(help="Operate the event-sourced ledger: local stack, history, audits, rebuilds.")
 console = Console()
@@ -82,25 +87,53 @@ def serve(
     say("stopped")
 
 
-def _connect() -> None:
-    settings = configure(Options.target)
+def _connect() -> Host:
+    settings = configure(Options.target, DOMAINS)
     if "SNAPSHOT_BUCKET" not in settings:
         errors.print("which stack? give --stack <name> (or SNAPSHOT_BUCKET and the table names)")
         raise typer.Exit(2)
+    from handlers import bootstrap
+
+    return bootstrap.host()
+
+
+def _aws() -> AwsInfrastructure:
+    from handlers import bootstrap
+
+    return bootstrap.aws()
+
+
+Category = Annotated[
+    str | None,
+    typer.Option(help="the stream category (default: the first domain's, or the id's own prefix)"),
+]
+
+
+def _stream(host: Host, identifier: str, category: str | None) -> str:
+    from esctl.operations import resolve_stream
+
+    try:
+        return resolve_stream(host, identifier, category)
+    except KeyError as unknown:
+        errors.print(f"[red]{unknown.args[0]}[/red]")
+        raise typer.Exit(2) from None
 
 
 @app.command()
-def history(account_id: str, limit: Annotated[int, typer.Option(min=1, max=1000)] = 1000) -> None:
-    """An account's events, oldest first."""
-    _connect()
-    from eventcore.errors import DomainError
-    from handlers import dependencies
+def history(
+    identifier: Annotated[str, typer.Argument(help="an id (e.g. an account id) or a stream id")],
+    category: Category = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 1000,
+) -> None:
+    """A stream's events, oldest first."""
+    from application.history import history as page_of
 
-    try:
-        page = dependencies.ledger().history(account_id, after=0, limit=limit)
-    except DomainError as missing:
-        errors.print(f"[red]{missing.message}[/red]")
-        raise typer.Exit(2) from None
+    host = _connect()
+    stream = _stream(host, identifier, category)
+    page = page_of(host.aggregates.store, stream, after=0, limit=limit)
+    if page is None:
+        errors.print(f"[red]{stream} does not exist[/red]")
+        raise typer.Exit(2)
     table = Table("version", "recorded at", "type", "data", "actor", "command id", "hash")
     for event in page.events:
         data = ", ".join(f"{k}={v}" for k, v in event["data"].items())
@@ -118,7 +151,8 @@ def history(account_id: str, limit: Annotated[int, typer.Option(min=1, max=1000)
 
 @app.command()
 def state(
-    account_id: str,
+    identifier: Annotated[str, typer.Argument(help="an id (e.g. an account id) or a stream id")],
+    category: Category = None,
     version: Annotated[
         int | None, typer.Option(min=1, help="state right after this version")
     ] = None,
@@ -126,44 +160,43 @@ def state(
         datetime | None, typer.Option(help="state at this time (ISO-8601, UTC if no zone)")
     ] = None,
 ) -> None:
-    """An account's state, now or as it was."""
-    _connect()
+    """A stream's state, now or as it was (as its domain keeps it in snapshots)."""
     from datetime import UTC
 
-    from eventcore.errors import DomainError
-    from handlers import dependencies
+    from esctl.operations import state_of
+    from eventcore.commits import format_time
 
-    ledger = dependencies.ledger()
+    host = _connect()
+    stream = _stream(host, identifier, category)
+    moment = None if at is None else format_time(at if at.tzinfo else at.replace(tzinfo=UTC))
     try:
-        if version is None and at is None:
-            view = ledger.account(account_id, strong=True)
-        else:
-            moment = at if at is None or at.tzinfo else at.replace(tzinfo=UTC)
-            view = ledger.state_at(account_id, version=version, at=moment)
-    except DomainError as missing:
-        errors.print(f"[red]{missing.message}[/red]")
+        found = state_of(host, stream, version, moment)
+    except LookupError as missing:
+        errors.print(f"[red]{missing.args[0]}[/red]")
         raise typer.Exit(2) from None
     table = Table("field", "value")
-    for name, value in view.to_json().items():
+    for name, value in found.items():
         table.add_row(name, str(value))
     console.print(table)
 
 
 @app.command(name="verify")
 def verify_command(
-    account_id: Annotated[str | None, typer.Argument(help="one account; omit with --all")] = None,
+    identifier: Annotated[
+        str | None, typer.Argument(help="one stream (an id or a stream id); omit with --all")
+    ] = None,
+    category: Category = None,
     all_streams: Annotated[bool, typer.Option("--all", help="every stream in the table")] = False,
 ) -> None:
     """Check hash chains; exit 1 if any chain is broken."""
-    if (account_id is None) == (not all_streams):
-        errors.print("give an account id or --all")
+    if (identifier is None) == (not all_streams):
+        errors.print("give a stream (an id) or --all")
         raise typer.Exit(2)
-    _connect()
-    from esctl.operations import account_stream, verify_streams
-    from handlers import dependencies
+    from esctl.operations import verify_streams
 
-    store = dependencies.ledger().repository.store
-    streams = [account_stream(account_id)] if account_id else None
+    host = _connect()
+    store = host.aggregates.store
+    streams = [_stream(host, identifier, category)] if identifier else None
     broken = checked = commits = 0
     for report in verify_streams(store, streams):
         checked += 1
@@ -189,18 +222,22 @@ class EventsPerSecond(ProgressColumn):
 
 @app.command()
 def rebuild(
-    model: Annotated[str, typer.Argument(help="the read model to rebuild")] = "accounts",
+    model: Annotated[
+        str | None, typer.Argument(help="the read model to rebuild (default: the first)")
+    ] = None,
     settle_seconds: Annotated[
         float, typer.Option(help="wait for cached slot pointers to expire")
     ] = 30.0,
 ) -> None:
     """Blue/green rebuild of a read model from the event table, then switch readers over."""
-    if model != "accounts":
-        errors.print(f"unknown read model {model!r}; known: accounts")
+    known = [m.name for _, m in DOMAINS.read_models()]
+    name = model or known[0]
+    if name not in known:
+        errors.print(f"unknown read model {name!r}; known: {', '.join(known)}")
         raise typer.Exit(2)
-    _connect()
-    from esctl.operations import rebuild_accounts
+    from esctl.operations import rebuild as rebuild_model
 
+    host = _connect()
     columns = (
         TextColumn("rebuilding {task.description}"),
         BarColumn(),
@@ -210,8 +247,11 @@ def rebuild(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console) as bar:
-        task = bar.add_task(model, total=None)
-        report = rebuild_accounts(
+        task = bar.add_task(name, total=None)
+        report = rebuild_model(
+            host,
+            _aws(),
+            name,
             progress=lambda n: bar.advance(task, n),
             on_total=lambda total: bar.update(task, total=total),
             settle_seconds=settle_seconds,
@@ -225,24 +265,33 @@ def rebuild(
 
 @app.command()
 def parked(
+    model: Annotated[
+        list[str] | None, typer.Option(help="a read model (repeatable; default: every one)")
+    ] = None,
     replay: Annotated[bool, typer.Option("--replay", help="unpark and catch up")] = False,
 ) -> None:
-    """Parked streams and their errors."""
-    _connect()
-    from handlers import dependencies
+    """Parked streams and their errors, per read model."""
+    known = [m.name for _, m in DOMAINS.read_models()]
+    names = model or known
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        errors.print(f"unknown read model {', '.join(unknown)}; known: {', '.join(known)}")
+        raise typer.Exit(2)
+    from esctl.operations import parked as parked_in
+    from esctl.operations import replay_parked
 
-    views = dependencies.account_view_store(dependencies.settings())
-    entries = list(views.parked)
-    table = Table("stream", "version", "parked at", "error")
+    host = _connect()
+    entries = parked_in(host, _aws(), names)
+    table = Table("read model", "stream", "version", "parked at", "error")
     for entry in entries:
-        table.add_row(entry.stream_id, str(entry.version), entry.parked_at, entry.error)
+        table.add_row(
+            entry.model, entry.stream_id, str(entry.version), entry.parked_at, entry.error
+        )
     console.print(table if entries else "no parked streams")
     if replay and entries:
-        from esctl.operations import replay_parked
-
-        for stream, parked_again in replay_parked():
+        for name, stream, parked_again in replay_parked(host, _aws(), names):
             outcome = "caught up" if parked_again is None else f"parked again at {parked_again}"
-            console.print(f"{stream}: {outcome}")
+            console.print(f"{name} {stream}: {outcome}")
 
 
 @app.command()
@@ -303,7 +352,7 @@ def schemas(
     """Write the JSON Schema of every integration event type and version to docs/events/."""
     from esctl.event_schemas import DOCS_EVENTS, stale, write
 
-    changed = stale() if check else write()
+    changed = stale(DOMAINS) if check else write(DOMAINS)
     for name in changed:
         console.print(f"{'stale' if check else 'wrote'} {DOCS_EVENTS / name}")
     if check and changed:

@@ -5,18 +5,28 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from infra.resources import SNAPSHOT_BUCKET_ENV_VAR, TABLES
+from hosting.catalogue import Catalogue
+from infra.resources import (
+    SNAPSHOT_BUCKET_ENV_VAR,
+    TABLES,
+    TableSpec,
+    construct_name,
+    read_model_tables,
+)
 
 LOCAL_ENDPOINT = "http://127.0.0.1:5000"
-# Stack outputs (infra/stack.py) -> the environment variables the Lambdas read.
-OUTPUTS = {
-    "EventsTableName": "EVENTS_TABLE",
-    "IdempotencyTableName": "IDEMPOTENCY_TABLE",
-    "AccountsBlueTableName": "ACCOUNTS_TABLE_BLUE",
-    "AccountsGreenTableName": "ACCOUNTS_TABLE_GREEN",
-    "ProjectionsTableName": "PROJECTIONS_TABLE",
-    "SnapshotBucketName": SNAPSHOT_BUCKET_ENV_VAR,
-}
+
+
+def tables(catalogue: Catalogue) -> tuple[TableSpec, ...]:
+    """Every table of a stack hosting the catalogue's domains."""
+    views = (s for _, m in catalogue.read_models() for s in read_model_tables(m.name, m.key))
+    return (*TABLES, *views)
+
+
+def outputs(catalogue: Catalogue) -> dict[str, str]:
+    """Stack outputs (infra/stack.py) -> the environment variables the Lambdas read."""
+    named = {f"{construct_name(spec)}TableName": spec.env_var for spec in tables(catalogue)}
+    return {**named, "SnapshotBucketName": SNAPSHOT_BUCKET_ENV_VAR}
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,7 @@ class Target:
     region: str | None
 
 
-def configure(target: Target) -> dict[str, str]:
+def configure(target: Target, catalogue: Catalogue) -> dict[str, str]:
     """Point this process (and `handlers.dependencies`) at the target; return what was set.
 
     Names come from, in order: the environment (EVENTS_TABLE, ...), the stack's outputs when
@@ -50,13 +60,13 @@ def configure(target: Target) -> dict[str, str]:
         else:
             os.environ[name] = value
 
-    names = {spec.env_var: spec.physical_name(target.stage) for spec in TABLES}
+    names = {spec.env_var: spec.physical_name(target.stage) for spec in tables(catalogue)}
     if target.stage == "local":
         names[SNAPSHOT_BUCKET_ENV_VAR] = f"ledger-{target.stage}-snapshots"
     # A deployed bucket's name is CloudFormation's choice: it comes from --stack or the
     # environment, never from a guess.
     if target.stack:
-        names.update(_stack_outputs(target.stack))
+        names.update(_stack_outputs(target.stack, outputs(catalogue)))
     for name, value in names.items():
         os.environ.setdefault(name, value)
     for name in [*names, SNAPSHOT_BUCKET_ENV_VAR]:
@@ -65,9 +75,9 @@ def configure(target: Target) -> dict[str, str]:
     return settings
 
 
-def _stack_outputs(stack: str) -> dict[str, str]:
+def _stack_outputs(stack: str, wanted: dict[str, str]) -> dict[str, str]:
     import boto3
 
     described = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-    return {env: outputs[key] for key, env in OUTPUTS.items() if key in outputs}
+    given = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    return {env: given[key] for key, env in wanted.items() if key in given}

@@ -20,6 +20,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from installed_domains import DOMAINS
+
 from esctl.event_source import EventSourceMapping, MappingSettings
 from esctl.http_gateway import LambdaContext, LambdaHandler, serve
 from esctl.local_aws import start_moto
@@ -101,8 +103,8 @@ def start(
     aws_url = f"http://{host}:{moto.server_port}"
     os.environ.update(local_environment(aws_url))
     dynamodb, s3, sqs = (boto3.client(s) for s in ("dynamodb", "s3", "sqs"))
-    env = provision(dynamodb, s3, stage="local", region=REGION)
-    env |= provision_integration(boto3.client("events"), sqs, stage="local")
+    env = provision(dynamodb, s3, DOMAINS, stage="local", region=REGION)
+    env |= provision_integration(boto3.client("events"), sqs, DOMAINS, stage="local")
     os.environ.update(env)
     dead_letters = {
         consumer: sqs.create_queue(QueueName=f"ledger-local-{consumer}-dlq")["QueueUrl"]
@@ -110,7 +112,7 @@ def start(
     }
 
     # Imported only now: the handlers build their clients lazily, from this environment.
-    from handlers import commands, dependencies, projector, publisher, queries
+    from handlers import bootstrap, commands, projector, publisher, queries
 
     # A Lambda container serves one invocation at a time, and the handlers rely on it:
     # Powertools' resolver keeps the current request on the module-level app. In this process
@@ -184,7 +186,7 @@ def start(
         return thread
 
     # Built here rather than in its poller thread: creating boto3 clients is not thread-safe.
-    dependencies.publisher()
+    bootstrap.publisher()
     # Two consumers of one stream, as in the stack: a failing publisher never holds up the
     # projector, and the other way round.
     pollers = [consume("projector", projector.handler), consume("publisher", publisher.handler)]

@@ -1,4 +1,5 @@
-"""What the operator commands do, apart from printing: history, verify, rebuild, parked."""
+"""What the operator commands do, apart from printing: find streams, verify chains, rebuild read
+models, replay parked streams. Any category, any read model: the host says which exist."""
 
 from __future__ import annotations
 
@@ -7,22 +8,45 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from accounts.decider import stream_id
-from accounts.events import registry
-from accounts.views import AccountView, project_stream
-from adapters.account_views_dynamodb import MODEL
-from adapters.projection_slots_dynamodb import SLOTS, SWITCH_TTL_SECONDS, ActiveSlots
+from adapters.projection_slots_dynamodb import SLOTS, SWITCH_TTL_SECONDS
+from eventcore.categories import stream_id
 from eventcore.hashchain import ChainReport, verify
-from eventcore.projector import StreamProjector
 from eventcore.store import EventStore
-from handlers import dependencies
+from handlers.aws_infrastructure import AwsInfrastructure
+from hosting.host import Host
 
 Progress = Callable[[int], None]
+
+
+def resolve_stream(host: Host, identifier: str, category: str | None) -> str:
+    """A stream id from what an operator typed: an entity id of `category` (by default the
+    first domain's), or a whole stream id (`Account-<id>`) of any installed category."""
+    if category is not None:
+        return stream_id(host.catalogue.by_category(category).category, identifier)
+    if host.catalogue.for_stream(identifier) is not None and "-" in identifier:
+        return identifier
+    return stream_id(host.catalogue.domains[0].category, identifier)
 
 
 def verify_streams(store: EventStore, streams: list[str] | None = None) -> Iterator[ChainReport]:
     for stream in streams if streams is not None else sorted(store.stream_ids()):
         yield verify(stream, store.read(stream))
+
+
+def state_of(host: Host, stream: str, version: int | None, at: str | None) -> dict[str, Any]:
+    """The stream's state as its domain's codec writes it into a snapshot, with its version;
+    raises LookupError when the stream had no such version (or did not exist)."""
+    repository = host.aggregates.repository(stream)
+    if version is None and at is None:
+        loaded = repository.load_fresh(stream)
+        found = loaded if loaded.exists else None
+    else:
+        found = repository.load_at(stream, version=version, at=at)
+    if found is None:
+        raise LookupError(f"{stream} has no such state")
+    domain = host.catalogue.for_stream(stream)
+    assert domain is not None  # the repository was found by the same category
+    return {"stream_id": stream, "version": found.version, **domain.codec.dump(found.state)}
 
 
 def count_commits(dynamodb: Any, table: str) -> int:
@@ -46,50 +70,54 @@ class RebuildReport:
     parked: int
 
 
-def rebuild_accounts(
+def rebuild(
+    host: Host,
+    aws: AwsInfrastructure,
+    name: str,
     *,
     progress: Progress,
     settle_seconds: float = SWITCH_TTL_SECONDS,
     on_total: Callable[[int], None] = lambda _: None,
 ) -> RebuildReport:
-    """Blue/green rebuild of the accounts read model from the event table.
+    """Blue/green rebuild of the read model `name` from the event table.
 
     The live slot keeps serving while the other is emptied and refilled; readers switch only
     when it is complete. After the switch, a second pass (once every cached pointer has expired)
-    applies whatever the live projector wrote to the old slot meanwhile.
+    applies whatever the live projector wrote to the old slot meanwhile. Only the read model's
+    own category's streams are read.
     """
-    config = dependencies.settings()
-    dynamodb = dependencies.client("dynamodb")
-    slots = ActiveSlots(dynamodb, config.projections_table)
-    live = slots.active(MODEL)
+    domain, model = host.catalogue.read_model(name)
+    dynamodb = aws.client("dynamodb")
+    live = aws.slots.active(model.name)
     target = next(s for s in SLOTS if s != live)
-    tables = {"blue": config.accounts_table_blue, "green": config.accounts_table_green}
-    _empty(dynamodb, tables[target])
-    views = dependencies.account_view_store(config, slot=target)
-    store = dependencies.ledger().repository.store
-    projector: StreamProjector[AccountView] = StreamProjector(
-        views=views, projection=project_stream, store=store, registry=registry
-    )
-    on_total(count_commits(dynamodb, config.events_table))
-    streams = sorted(store.stream_ids())
+    _empty(dynamodb, aws.tables(model)[target], model.key)
+    views = aws.view_store(model, slot=target)
+    projector = host.projector_into(domain, model, views)
+    store = host.aggregates.store
+    on_total(count_commits(dynamodb, aws.settings.events_table))
+    streams = sorted(s for s in store.stream_ids() if host.catalogue.for_stream(s) is domain)
     events = parked = 0
     for stream in streams:
         result = projector.replay(stream)
         events += result.applied
         parked += result.parked_at is not None
         progress(result.applied)
-    slots.switch(MODEL, target)
+    aws.slots.switch(model.name, target)
     time.sleep(settle_seconds)
     late = sum(projector.replay(stream).applied for stream in streams)
     still_parked = {p.stream_id for p in views.parked}
     for stream in still_parked:
         if views.load(stream).parked is None:
             views.parked.remove(stream)
-    return RebuildReport(MODEL, live, target, len(streams), events, late, parked)
+    return RebuildReport(model.name, live, target, len(streams), events, late, parked)
 
 
-def _empty(dynamodb: Any, table: str) -> None:
-    request: dict[str, Any] = {"TableName": table, "ProjectionExpression": "account_id"}
+def _empty(dynamodb: Any, table: str, key: str) -> None:
+    request: dict[str, Any] = {
+        "TableName": table,
+        "ProjectionExpression": "#key",
+        "ExpressionAttributeNames": {"#key": key},
+    }
     while True:
         page = dynamodb.scan(**request)
         keys = [{"DeleteRequest": {"Key": item}} for item in page.get("Items", [])]
@@ -102,18 +130,40 @@ def _empty(dynamodb: Any, table: str) -> None:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def replay_parked() -> list[tuple[str, int | None]]:
-    """Unpark every parked stream and catch it up; returns (stream, parked again at)."""
-    projector = dependencies.projector()
-    views = dependencies.account_view_store(dependencies.settings())
+@dataclass(frozen=True)
+class ParkedEntry:
+    model: str
+    stream_id: str
+    version: int
+    error: str
+    parked_at: str
+
+
+def parked(host: Host, aws: AwsInfrastructure, names: list[str]) -> list[ParkedEntry]:
+    """The streams parked in each of the read models `names`."""
+    entries = []
+    for name in names:
+        _, model = host.catalogue.read_model(name)
+        for entry in aws.view_store(model).parked:
+            entries.append(
+                ParkedEntry(name, entry.stream_id, entry.version, entry.error, entry.parked_at)
+            )
+    return entries
+
+
+def replay_parked(
+    host: Host, aws: AwsInfrastructure, names: list[str]
+) -> list[tuple[str, str, int | None]]:
+    """Unpark every stream parked in the read models `names` and catch it up; returns
+    (read model, stream, parked again at)."""
     outcome = []
-    for parked in list(views.parked):
-        views.unpark(parked.stream_id)
-        projector.cache.discard(parked.stream_id)
-        result = projector.replay(parked.stream_id)
-        outcome.append((parked.stream_id, result.parked_at))
+    for name in names:
+        domain, model = host.catalogue.read_model(name)
+        views = aws.view_store(model)
+        # The live projector of that read model: catching up writes snapshots as it goes.
+        projector = host.projections[domain.category].projectors[domain.read_models.index(model)]
+        for entry in list(views.parked):
+            views.unpark(entry.stream_id)
+            result = projector.replay(entry.stream_id)
+            outcome.append((name, entry.stream_id, result.parked_at))
     return outcome
-
-
-def account_stream(account_id: str) -> str:
-    return stream_id(account_id)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from esctl.connection import tables
+from hosting.catalogue import Catalogue
 from infra.resources import (
     EVENT_BUS,
     EVENT_BUS_ENV_VAR,
     EXAMPLE_SUBSCRIPTION,
-    INTEGRATION_SOURCE,
     SNAPSHOT_BUCKET_ENV_VAR,
-    TABLES,
     TableSpec,
 )
 
@@ -33,11 +33,16 @@ def table_request(spec: TableSpec, stage: str) -> dict[str, Any]:
 
 
 def provision(
-    dynamodb: Any, s3: Any, stage: str = "local", region: str = "eu-west-1"
+    dynamodb: Any,
+    s3: Any,
+    catalogue: Catalogue,
+    stage: str = "local",
+    region: str = "eu-west-1",
 ) -> dict[str, str]:
-    """Create every table and the snapshot bucket; return the environment the Lambdas expect."""
+    """Create every table (the catalogue's read models' too) and the snapshot bucket; return the
+    environment the Lambdas expect."""
     env: dict[str, str] = {}
-    for spec in TABLES:
+    for spec in tables(catalogue):
         dynamodb.create_table(**table_request(spec, stage))
         if spec.ttl_attribute is not None:
             dynamodb.update_time_to_live(
@@ -51,12 +56,14 @@ def provision(
     return env
 
 
-def provision_integration(events: Any, sqs: Any, stage: str = "local") -> dict[str, str]:
+def provision_integration(
+    events: Any, sqs: Any, catalogue: Catalogue, stage: str = "local"
+) -> dict[str, str]:
     """Create the integration bus, its archive and its example subscription (a rule routing
-    every ledger event to a queue with a dead-letter queue), as the stack does, so the local
+    every domain's events to a queue with a dead-letter queue), as the stack does, so the local
     feed exercises the same wiring. Returns the environment the publisher expects."""
     bus = f"ledger-{stage}-{EVENT_BUS}"
-    ledger_events = json.dumps({"source": [INTEGRATION_SOURCE]})
+    ledger_events = json.dumps({"source": catalogue.sources()})
     bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
     events.create_archive(
         ArchiveName=f"{bus}-archive", EventSourceArn=bus_arn, EventPattern=ledger_events

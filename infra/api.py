@@ -1,4 +1,5 @@
-"""The HTTP API: command and query functions behind authorized routes."""
+"""The HTTP API: command and query functions behind authorized routes, one route per route the
+domains' descriptors declare (POST to the command function, GET to the query function)."""
 
 from __future__ import annotations
 
@@ -13,27 +14,21 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from hosting.catalogue import Catalogue
+from hosting.routes import route_keys
 from infra.config import StackConfig
 from infra.lambda_factory import FunctionFactory
 from infra.log_groups import retention
 
 Route = tuple[apigwv2.HttpMethod, str]
+# Which function serves which method: commands may write, queries only read.
+COMMAND_METHODS = frozenset({"POST"})
+QUERY_METHODS = frozenset({"GET"})
 
-COMMAND_ROUTES: tuple[Route, ...] = (
-    (apigwv2.HttpMethod.POST, "/accounts"),
-    (apigwv2.HttpMethod.POST, "/accounts/{account_id}/deposits"),
-    (apigwv2.HttpMethod.POST, "/accounts/{account_id}/withdrawals"),
-    (apigwv2.HttpMethod.POST, "/transfers"),
-    (apigwv2.HttpMethod.POST, "/accounts/{account_id}/close"),
-)
-QUERY_ROUTES: tuple[Route, ...] = (
-    (apigwv2.HttpMethod.GET, "/accounts"),
-    (apigwv2.HttpMethod.GET, "/accounts/{account_id}"),
-    (apigwv2.HttpMethod.GET, "/accounts/{account_id}/events"),
-    (apigwv2.HttpMethod.GET, "/accounts/{account_id}/state"),
-    (apigwv2.HttpMethod.GET, "/openapi.json"),
-    (apigwv2.HttpMethod.GET, "/docs"),
-)
+
+def routes_of(keys: list[tuple[str, str]], methods: frozenset[str]) -> tuple[Route, ...]:
+    return tuple((apigwv2.HttpMethod(method), path) for method, path in keys if method in methods)
+
 
 # One JSON object per request; the $context variables are those HTTP APIs support.
 ACCESS_LOG_FIELDS = {
@@ -79,8 +74,13 @@ class LedgerApi(Construct):
         *,
         config: StackConfig,
         functions: FunctionFactory,
+        catalogue: Catalogue,
     ) -> None:
         super().__init__(scope, construct_id)
+        keys = route_keys(catalogue)
+        unserved = [key for key in keys if key[0] not in COMMAND_METHODS | QUERY_METHODS]
+        if unserved:
+            raise ValueError(f"no function serves {unserved}: routes are POST or GET")
         self.command_function = functions.create(
             self,
             "CommandFunction",
@@ -123,8 +123,8 @@ class LedgerApi(Construct):
             ),
             access_log_settings=_AccessLogSettings(access_logs),
         )
-        self._route(COMMAND_ROUTES, "Commands", self.command_function)
-        self._route(QUERY_ROUTES, "Queries", self.query_function)
+        self._route(routes_of(keys, COMMAND_METHODS), "Commands", self.command_function)
+        self._route(routes_of(keys, QUERY_METHODS), "Queries", self.query_function)
 
     @property
     def url(self) -> str:

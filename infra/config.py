@@ -27,7 +27,6 @@ LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR"})
 STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
     "dev": {
         "snapshot_retention_days": 30,
-        "snapshot_every": 100,
         "log_retention_days": 14,
         "log_level": "INFO",
         "api_throttle_rate_limit": 50,
@@ -47,7 +46,6 @@ STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
     },
     "prod": {
         "snapshot_retention_days": 365,
-        "snapshot_every": 100,
         "log_retention_days": 365,
         "log_level": "INFO",
         "api_throttle_rate_limit": 500,
@@ -90,15 +88,15 @@ _RANGES: Mapping[str, tuple[int, int]] = {
     "event_archive_retention_days": (0, 36_500),
     "iterator_age_alarm_seconds": (1, 86_400),
 }
-# Knobs with no stage default: absent (or empty) means "feature off".
-OPTIONAL_KNOBS = ("jwt_issuer", "jwt_audience", "alarm_email")
+# Knobs with no stage default: absent (or empty) means "feature off" (for `snapshot_every`:
+# each domain snapshots at its own cadence).
+OPTIONAL_KNOBS = ("jwt_issuer", "jwt_audience", "alarm_email", "snapshot_every")
 
 
 @dataclass(frozen=True)
 class StackConfig:
     stage: Stage
     snapshot_retention_days: int
-    snapshot_every: int
     log_retention_days: int
     log_level: str
     api_throttle_rate_limit: int
@@ -118,11 +116,12 @@ class StackConfig:
     jwt_issuer: str | None = None
     jwt_audience: tuple[str, ...] = ()
     alarm_email: str | None = None
+    snapshot_every: int | None = None
 
     def __post_init__(self) -> None:
         for knob, (low, high) in _RANGES.items():
             value = getattr(self, knob)
-            if not low <= value <= high:
+            if value is not None and not low <= value <= high:
                 raise ValueError(f"{knob}={value} is outside {low}..{high}")
         if self.log_retention_days not in LOG_RETENTION_DAYS:
             raise ValueError(
@@ -168,6 +167,10 @@ class StackConfig:
             jwt_issuer=_optional_str(node.try_get_context("jwt_issuer")),
             jwt_audience=_audiences(node.try_get_context("jwt_audience")),
             alarm_email=_optional_str(node.try_get_context("alarm_email")),
+            snapshot_every=_optional_number(
+                "snapshot_every",
+                node.try_get_context("snapshot_every") or overrides.get("snapshot_every"),
+            ),
             **values,
         )
 
@@ -182,6 +185,11 @@ def _stage(raw: object) -> Stage:
 def _optional_str(raw: object) -> str | None:
     text = "" if raw is None else str(raw).strip()
     return text or None
+
+
+def _optional_number(knob: str, raw: object) -> int | None:
+    text = _optional_str(raw)
+    return None if text is None else _whole_number(knob, text)
 
 
 def _audiences(raw: object) -> tuple[str, ...]:

@@ -2,7 +2,8 @@
 example subscription.
 
 The publisher (a stream consumer composed in the stack) puts every committed event on the bus as
-one integration event (source `ledger.accounts`, see docs/integration-events.md). The archive keeps
+one integration event, with its domain's source (`ledger.accounts`, ...; see
+docs/integration-events.md). The archive keeps
 them for `event_archive_retention_days`, so a new subscriber can be backfilled by replaying it.
 The example subscription (a rule routing every ledger event to a queue) shows how to subscribe
 and lets `esctl tail` watch the feed.
@@ -19,7 +20,7 @@ from constructs import Construct
 
 from infra import access
 from infra.config import StackConfig
-from infra.resources import EVENT_BUS, EXAMPLE_SUBSCRIPTION, INTEGRATION_SOURCE
+from infra.resources import EVENT_BUS, EXAMPLE_SUBSCRIPTION
 from infra.stream_consumer import StreamOptions
 
 # A message the example subscriber failed to process this many times moves to its DLQ.
@@ -40,15 +41,22 @@ def publisher_options(config: StackConfig) -> StreamOptions:
 
 
 class IntegrationBus(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
+    """`sources`: the domains' integration sources, which the archive and the example rule
+    match (and nothing else published on the bus)."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StackConfig, sources: list[str]
+    ) -> None:
         super().__init__(scope, construct_id)
+        if not sources:
+            raise ValueError("no domain publishes integration events: the bus would stay empty")
         self.bus = events.EventBus(
             self,
             "Bus",
             event_bus_name=config.name(EVENT_BUS),
             description=f"Ledger integration events ({config.stage}): one per committed event",
         )
-        ledger_events = events.EventPattern(source=[INTEGRATION_SOURCE])
+        ledger_events = events.EventPattern(source=list(sources))
         self.archive = events.Archive(
             self,
             "Archive",

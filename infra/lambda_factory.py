@@ -7,6 +7,7 @@ tracing. A later function (the EventBridge publisher) is one more `create` call.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,9 +32,27 @@ ASSET_EXCLUDE = [
     "*.egg-info",
     ".DS_Store",
 ]
-# Public parameter published by Powertools; CloudFormation resolves it at deploy time, so synth
-# needs no AWS call and each deploy picks up the current layer version.
-POWERTOOLS_LAYER_PARAMETER = "/aws/service/powertools/python/arm64/python3.13/latest"
+REQUIREMENTS = FUNCTIONS_DIR.parent / "requirements.txt"
+_POWERTOOLS_PIN = re.compile(
+    r"^aws-lambda-powertools(\[[^\]]*\])?==(?P<version>[0-9][^\s#;]*)", re.M
+)
+
+
+def powertools_version(requirements: Path = REQUIREMENTS) -> str:
+    """The Powertools release requirements.txt pins: the one every test runs against."""
+    found = _POWERTOOLS_PIN.search(requirements.read_text())
+    if found is None:
+        raise ValueError(f"{requirements} pins no aws-lambda-powertools==<version>")
+    return found["version"]
+
+
+def powertools_layer_parameter(version: str) -> str:
+    """The public SSM parameter Powertools publishes for one release's layer. CloudFormation
+    resolves it at deploy time (synth needs no AWS call); a versioned one, not `latest`, so the
+    functions run the release the tests ran."""
+    return f"/aws/service/powertools/python/arm64/python3.13/{version}"
+
+
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
 
@@ -58,7 +77,8 @@ class FunctionFactory(Construct):
         self._config = config
         self._environment = dict(environment)
         self._code = lambda_.Code.from_asset(str(FUNCTIONS_DIR), exclude=ASSET_EXCLUDE)
-        layer_arn = ssm.StringParameter.value_for_string_parameter(self, POWERTOOLS_LAYER_PARAMETER)
+        parameter = powertools_layer_parameter(powertools_version())
+        layer_arn = ssm.StringParameter.value_for_string_parameter(self, parameter)
         self._powertools = lambda_.LayerVersion.from_layer_version_arn(
             self, "PowertoolsLayer", layer_arn
         )

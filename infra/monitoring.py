@@ -82,6 +82,18 @@ class Monitoring(Construct):
             )
         )
 
+    def watch_unclaimed_records(self) -> None:
+        """The projector and the publisher skip (and count) records of a stream category that
+        no installed domain claims: events of a domain this deployment is missing."""
+        self._row(
+            self._alarm(
+                "records-unclaimed",
+                _service_metric("RecordsUnclaimed"),
+                threshold=0,
+                description="Events of a stream category no installed domain claims were skipped",
+            )
+        )
+
     def watch_integration_feed(self, integration: IntegrationBus) -> None:
         """Events the publisher could not put on the bus (each is redelivered, then dead-lettered
         with its stream records), and events the bus could not deliver to the example queue."""

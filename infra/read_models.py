@@ -1,4 +1,5 @@
-"""Read-model tables: the accounts view in two blue/green slots, and the projector's control table.
+"""Read-model tables: each domain read model's views in two blue/green slots, and the
+projector's control table (slot pointers, the parked-stream register).
 
 An operator rebuild replays the events into the inactive slot and then flips the slot pointer
 kept in the projections table, so readers never see a half-built view.
@@ -6,39 +7,49 @@ kept in the projections table, so readers never see a half-built view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra import access
 from infra.config import StackConfig
-from infra.resources import ACCOUNTS_BLUE, ACCOUNTS_GREEN, PROJECTIONS, TableSpec
+from infra.resources import PROJECTIONS, TableSpec, construct_name
 from infra.tables import table_from_spec
 
 
 class ReadModels(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StackConfig,
+        specs: Sequence[TableSpec],
+    ) -> None:
         super().__init__(scope, construct_id)
 
         # Derived data: dev may drop it (it is rebuilt from events); prod keeps it because a
         # rebuild of a large ledger takes time the API would spend serving stale reads.
-        def table(construct_id: str, spec: TableSpec) -> dynamodb.Table:
+        def table(spec: TableSpec) -> dynamodb.Table:
             return table_from_spec(
                 self,
-                construct_id,
+                construct_name(spec),
                 spec,
                 stage=config.stage,
                 removal_policy=config.removal_policy,
                 deletion_protection=config.is_prod,
             )
 
-        self.accounts_blue = table("AccountsBlue", ACCOUNTS_BLUE)
-        self.accounts_green = table("AccountsGreen", ACCOUNTS_GREEN)
-        self.projections = table("Projections", PROJECTIONS)
+        # Logical ids follow the table names (AccountsBlue, ...), so they stay put as domains
+        # are added.
+        self.views = {spec: table(spec) for spec in specs}
+        self.projections = table(PROJECTIONS)
 
     @property
     def tables(self) -> tuple[dynamodb.Table, ...]:
-        return (self.accounts_blue, self.accounts_green, self.projections)
+        return (*self.views.values(), self.projections)
 
     def grant_read(self, grantee: iam.IGrantable) -> None:
         access.allow(grantee, access.READ_MODEL_READ, [t.table_arn for t in self.tables])

@@ -1,14 +1,18 @@
 """The ledger's DynamoDB tables as plain data.
 
-This module deliberately imports nothing from CDK or boto3: the CDK constructs build their tables
+This module deliberately imports nothing from CDK or boto3 (only the naming rule the functions
+share, `hosting.names`): the CDK constructs build their tables
 from these specs, and the local runner creates the same tables in moto from them, so the two can
-never disagree about a key name or type.
+never disagree about a key name or type. The platform's own tables are fixed; each read model a
+domain declares adds two (its blue/green slots).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from hosting.names import SLOTS, read_model_env_var
 
 
 class AttributeType(StrEnum):
@@ -75,16 +79,6 @@ IDEMPOTENCY = TableSpec(
     ttl_attribute="expires_at",
     env_var="IDEMPOTENCY_TABLE",
 )
-ACCOUNTS_BLUE = TableSpec(
-    logical_name="accounts_blue",
-    partition_key=Key("account_id", AttributeType.STRING),
-    env_var="ACCOUNTS_TABLE_BLUE",
-)
-ACCOUNTS_GREEN = TableSpec(
-    logical_name="accounts_green",
-    partition_key=Key("account_id", AttributeType.STRING),
-    env_var="ACCOUNTS_TABLE_GREEN",
-)
 PROJECTIONS = TableSpec(
     logical_name="projections",
     partition_key=Key("pk", AttributeType.STRING),
@@ -92,7 +86,27 @@ PROJECTIONS = TableSpec(
     env_var="PROJECTIONS_TABLE",
 )
 
-TABLES: tuple[TableSpec, ...] = (EVENTS, IDEMPOTENCY, ACCOUNTS_BLUE, ACCOUNTS_GREEN, PROJECTIONS)
+# The platform's own tables, whatever the domains.
+TABLES: tuple[TableSpec, ...] = (EVENTS, IDEMPOTENCY, PROJECTIONS)
+
+
+def read_model_tables(name: str, key: str) -> tuple[TableSpec, ...]:
+    """The blue and green tables of the read model `name`, keyed by its `key` attribute:
+    `ledger-<stage>-<name>-blue`, named at run time by `<NAME>_TABLE_BLUE` (and green)."""
+    return tuple(
+        TableSpec(
+            logical_name=f"{name}_{slot}",
+            partition_key=Key(key, AttributeType.STRING),
+            env_var=read_model_env_var(name, slot),
+        )
+        for slot in SLOTS
+    )
+
+
+def construct_name(table: TableSpec) -> str:
+    """`accounts_blue` -> `AccountsBlue`: the construct id (and stack output prefix) of a table."""
+    return "".join(part.capitalize() for part in table.logical_name.split("_"))
+
 
 SNAPSHOT_BUCKET_ENV_VAR = "SNAPSHOT_BUCKET"
 SNAPSHOT_PREFIX = "snapshots/"
@@ -104,5 +118,4 @@ METRICS_NAMESPACE = "Ledger"
 # The integration feed (EventBridge), named alike by the stack, the local stack and the publisher.
 EVENT_BUS_ENV_VAR = "EVENT_BUS_NAME"
 EVENT_BUS = "events"  # ledger-<stage>-events
-INTEGRATION_SOURCE = "ledger.accounts"  # `Source` of every event the publisher puts on the bus
 EXAMPLE_SUBSCRIPTION = "integration-example"  # the example rule and its queue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from constructs import Construct
 
+from hosting.catalogue import Catalogue
 from infra import access, nag
 from infra.api import LedgerApi
 from infra.config import StackConfig
@@ -14,8 +15,6 @@ from infra.lambda_factory import FunctionFactory
 from infra.monitoring import Monitoring
 from infra.read_models import ReadModels
 from infra.resources import (
-    ACCOUNTS_BLUE,
-    ACCOUNTS_GREEN,
     EVENT_BUS_ENV_VAR,
     EVENTS,
     IDEMPOTENCY,
@@ -23,13 +22,18 @@ from infra.resources import (
     PROJECTIONS,
     SERVICE_NAME,
     SNAPSHOT_BUCKET_ENV_VAR,
+    construct_name,
+    read_model_tables,
 )
 from infra.snapshots import SnapshotStore
 from infra.stream_consumer import StreamConsumer, StreamOptions
 
 
 class LedgerStack(cdk.Stack):
-    def __init__(self, scope: Construct, *, config: StackConfig) -> None:
+    """The platform for the catalogue's domains: their read-model tables, routes and feeds
+    come from their descriptors."""
+
+    def __init__(self, scope: Construct, *, config: StackConfig, catalogue: Catalogue) -> None:
         name = f"Ledger-{config.stage}"
         super().__init__(
             scope,
@@ -40,35 +44,24 @@ class LedgerStack(cdk.Stack):
         cdk.Tags.of(self).add("project", "ledger")
         cdk.Tags.of(self).add("stage", config.stage)
 
-        event_store = EventStore(self, "EventStore", config=config)
-        read_models = ReadModels(self, "ReadModels", config=config)
-        snapshots = SnapshotStore(self, "Snapshots", config=config)
-
+        self.event_store = EventStore(self, "EventStore", config=config)
+        view_tables = [
+            spec
+            for _, model in catalogue.read_models()
+            for spec in read_model_tables(model.name, model.key)
+        ]
+        self.read_models = ReadModels(self, "ReadModels", config=config, specs=view_tables)
+        self.snapshots = SnapshotStore(self, "Snapshots", config=config)
         functions = FunctionFactory(
-            self,
-            "Functions",
-            config=config,
-            environment={
-                EVENTS.env_var: event_store.events.table_name,
-                IDEMPOTENCY.env_var: event_store.idempotency.table_name,
-                ACCOUNTS_BLUE.env_var: read_models.accounts_blue.table_name,
-                ACCOUNTS_GREEN.env_var: read_models.accounts_green.table_name,
-                PROJECTIONS.env_var: read_models.projections.table_name,
-                SNAPSHOT_BUCKET_ENV_VAR: snapshots.bucket.bucket_name,
-                "SNAPSHOT_EVERY": str(config.snapshot_every),
-                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
-                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-                "LOG_LEVEL": config.log_level,
-                "STAGE": config.stage,
-            },
+            self, "Functions", config=config, environment=self._environment(config)
         )
-        api = LedgerApi(self, "Api", config=config, functions=functions)
-        projector = StreamConsumer(
+        self.api = LedgerApi(self, "Api", config=config, functions=functions, catalogue=catalogue)
+        self.projector = StreamConsumer(
             self,
             "Projector",
             config=config,
             functions=functions,
-            table=event_store.events,
+            table=self.event_store.events,
             name="projector",
             handler="handlers.projector.handler",
             description="Applies new events to the read models and takes snapshots",
@@ -78,22 +71,53 @@ class LedgerStack(cdk.Stack):
         # failing bus never delays the read models. A DynamoDB stream shard serves at most two
         # concurrent readers well (more are throttled): with the projector and the publisher
         # the stack now has exactly two. A further consumer subscribes to the bus instead.
-        integration = IntegrationBus(self, "Integration", config=config)
-        publisher = StreamConsumer(
+        self.integration = IntegrationBus(
+            self, "Integration", config=config, sources=catalogue.sources()
+        )
+        self.publisher = StreamConsumer(
             self,
             "Publisher",
             config=config,
             functions=functions,
-            table=event_store.events,
+            table=self.event_store.events,
             name="publisher",
             handler="handlers.publisher.handler",
             description="Publishes every committed event to the integration bus",
             options=publisher_options(config),
         )
         # Only the publisher is told where the bus is.
-        publisher.function.add_environment(EVENT_BUS_ENV_VAR, integration.bus.event_bus_name)
+        self.publisher.function.add_environment(
+            EVENT_BUS_ENV_VAR, self.integration.bus.event_bus_name
+        )
+        self._grant()
+        self.monitoring = self._monitor(config)
+        for output_id, value in self._outputs().items():
+            cdk.CfnOutput(self, output_id, value=value)
 
-        # Least privilege. Commands append events and never update or delete one.
+    def _environment(self, config: StackConfig) -> dict[str, str]:
+        """What every function is told: where everything is, and how it is configured."""
+        environment = {
+            EVENTS.env_var: self.event_store.events.table_name,
+            IDEMPOTENCY.env_var: self.event_store.idempotency.table_name,
+            PROJECTIONS.env_var: self.read_models.projections.table_name,
+            **{spec.env_var: table.table_name for spec, table in self.read_models.views.items()},
+            SNAPSHOT_BUCKET_ENV_VAR: self.snapshots.bucket.bucket_name,
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            "LOG_LEVEL": config.log_level,
+            "STAGE": config.stage,
+            # What the API's gateway checks, for the OpenAPI document to declare.
+            "API_AUTHORIZATION": "jwt" if config.jwt_issuer else "iam",
+        }
+        if config.snapshot_every is not None:
+            environment["SNAPSHOT_EVERY"] = str(config.snapshot_every)
+        return environment
+
+    def _grant(self) -> None:
+        """Least privilege, stated in one place."""
+        api, projector, publisher = self.api, self.projector, self.publisher
+        event_store, read_models, snapshots = self.event_store, self.read_models, self.snapshots
+        # Commands append events and never update or delete one.
         event_store.grant_append(api.command_function)
         snapshots.grant_read(api.command_function)
         # Queries only read.
@@ -109,39 +133,42 @@ class LedgerStack(cdk.Stack):
         access.allow_put_metric_data(projector.function, METRICS_NAMESPACE)
         # The publisher reads nothing but its stream records (the grant comes with its event
         # source) and puts events on the one bus; its metrics are EMF log lines.
-        integration.grant_put_events(publisher.function)
+        self.integration.grant_put_events(publisher.function)
 
+    def _monitor(self, config: StackConfig) -> Monitoring:
         monitoring = Monitoring(self, "Monitoring", config=config)
-        monitoring.watch_http_api(api.stage)
-        monitoring.watch_function(api.command_function, "command")
-        monitoring.watch_function(api.query_function, "query")
-        monitoring.watch_stream_consumer(projector)
+        monitoring.watch_http_api(self.api.stage)
+        monitoring.watch_function(self.api.command_function, "command")
+        monitoring.watch_function(self.api.query_function, "query")
+        monitoring.watch_stream_consumer(self.projector)
         monitoring.watch_parked_streams()
-        monitoring.watch_stream_consumer(publisher)
-        monitoring.watch_integration_feed(integration)
+        monitoring.watch_unclaimed_records()
+        monitoring.watch_stream_consumer(self.publisher)
+        monitoring.watch_integration_feed(self.integration)
+        return monitoring
 
-        outputs = {
-            "ApiUrl": api.url,
-            "EventsTableName": event_store.events.table_name,
-            "IdempotencyTableName": event_store.idempotency.table_name,
-            "AccountsBlueTableName": read_models.accounts_blue.table_name,
-            "AccountsGreenTableName": read_models.accounts_green.table_name,
-            "ProjectionsTableName": read_models.projections.table_name,
-            "SnapshotBucketName": snapshots.bucket.bucket_name,
-            "ProjectorDeadLetterQueueUrl": projector.dead_letters.queue_url,
-            "EventBusName": integration.bus.event_bus_name,
-            "EventArchiveName": integration.archive.archive_name,
-            "IntegrationExampleQueueUrl": integration.example_queue.queue_url,
-            "PublisherDeadLetterQueueUrl": publisher.dead_letters.queue_url,
-            "AlarmTopicArn": monitoring.topic.topic_arn,
-            "DashboardName": monitoring.dashboard.dashboard_name,
+    def _outputs(self) -> dict[str, str]:
+        views = self.read_models.views
+        return {
+            "ApiUrl": self.api.url,
+            "EventsTableName": self.event_store.events.table_name,
+            "IdempotencyTableName": self.event_store.idempotency.table_name,
+            **{f"{construct_name(spec)}TableName": t.table_name for spec, t in views.items()},
+            "ProjectionsTableName": self.read_models.projections.table_name,
+            "SnapshotBucketName": self.snapshots.bucket.bucket_name,
+            "ProjectorDeadLetterQueueUrl": self.projector.dead_letters.queue_url,
+            "EventBusName": self.integration.bus.event_bus_name,
+            "EventArchiveName": self.integration.archive.archive_name,
+            "IntegrationExampleQueueUrl": self.integration.example_queue.queue_url,
+            "PublisherDeadLetterQueueUrl": self.publisher.dead_letters.queue_url,
+            "AlarmTopicArn": self.monitoring.topic.topic_arn,
+            "DashboardName": self.monitoring.dashboard.dashboard_name,
         }
-        for output_id, value in outputs.items():
-            cdk.CfnOutput(self, output_id, value=value)
 
 
-def build(app: cdk.App) -> LedgerStack:
-    """The whole app: one stack for the stage named in context, checked by cdk-nag at synth."""
-    stack = LedgerStack(app, config=StackConfig.from_node(app.node))
+def build(app: cdk.App, catalogue: Catalogue) -> LedgerStack:
+    """The whole app: one stack for the stage named in context and the catalogue's domains,
+    checked by cdk-nag at synth."""
+    stack = LedgerStack(app, config=StackConfig.from_node(app.node), catalogue=catalogue)
     nag.add_checks(app)
     return stack

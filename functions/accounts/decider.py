@@ -28,8 +28,11 @@ from accounts.events import (
     Withdrawn,
 )
 from accounts.state import Account
+from eventcore import categories
 from eventcore.decider import Decider
 
+# The prefix of every account's stream id: `Account-<account_id>`.
+CATEGORY = "Account"
 MAX_AMOUNT = 10**12
 # Balances stay exactly representable as JSON numbers in every client (below 2**53).
 MAX_BALANCE = 10**15
@@ -125,8 +128,8 @@ decider: Decider[AccountCommand, Account, AccountEvent] = Decider(Account(), evo
 
 
 def stream_id(account_id: str) -> str:
-    return f"Account-{account_id}"
+    return categories.stream_id(CATEGORY, account_id)
 
 
 def account_id_of(stream: str) -> str:
-    return stream.removeprefix("Account-")
+    return categories.entity_id_of(stream)

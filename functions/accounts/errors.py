@@ -1,12 +1,13 @@
-"""The account rules a command can break, each with a stable machine-readable code."""
+"""The account rules a command can break, each with a stable machine-readable code and a kind
+(a conflict with the account's state unless said otherwise)."""
 
 from __future__ import annotations
 
-from eventcore.errors import DomainError
+from eventcore.errors import DomainError, ErrorKind, NotFound
 
 
-class AccountNotFound(DomainError):
-    code = "not_found"
+class AccountNotFound(NotFound):
+    """No such account (or none yet, at the version or time asked for)."""
 
 
 class AccountAlreadyOpen(DomainError):
@@ -39,6 +40,7 @@ class SameAccount(DomainError):
 
 class InvalidAmount(DomainError):
     code = "invalid_amount"
+    kind = ErrorKind.INVALID
     final = True  # it depends on the command alone
 
 

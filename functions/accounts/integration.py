@@ -1,90 +1,32 @@
-"""Integration events: what the ledger tells other systems, one per committed domain event.
-
-Pure: a commit in, JSON-ready envelopes out. The publisher puts each envelope on the integration
-bus as the `Detail` of an EventBridge event whose `Source` is `SOURCE` and whose `DetailType` is
-the event type. Data is published exactly as stored, with the schema version it was written
-with: an old event is never upcast on the way out, so what subscribers receive (and what the
-bus archive replays) is the record, not today's reading of it.
-
-Neither DynamoDB Streams nor EventBridge keeps a global order and delivery is at least once, so
-every envelope carries what a subscriber needs to cope: `event_id` (stable across redeliveries,
-to drop duplicates) and `version` (the event's position in its stream, to order per stream).
+"""The accounts' integration feed: every committed account event on the bus, with source
+`ledger.accounts`, in the platform's envelope plus the account's id.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from accounts.decider import account_id_of
-from eventcore.commits import Commit
+from eventcore.categories import entity_id_of
+from eventcore.integration import IntegrationEvent, IntegrationFeed
 
-# The EventBridge `Source` of every integration event the ledger publishes.
+# The EventBridge `Source` of every account event the ledger publishes.
 SOURCE = "ledger.accounts"
 
 
-class IntegrationMetadata(BaseModel):
-    """Who did what, when and why: the commit's metadata, shared by the commit's events."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    recorded_at: str = Field(description="When the commit was recorded (UTC, ISO-8601, `Z`)")
-    command_id: str = Field(description="The command (idempotency) id that produced the event")
-    correlation_id: str = Field(description="Correlates every event one request caused")
-    actor: str = Field(description="Who issued the command")
-    commit_hash: str = Field(description="Hash of the commit, chained to the one before it")
-
-
-class IntegrationEvent(BaseModel):
-    """The `detail` of one ledger integration event on EventBridge.
+class AccountIntegrationEvent(IntegrationEvent):
+    """The `detail` of one ledger account event on EventBridge.
 
     Delivery is at least once and unordered: drop duplicates by `event_id`, order by `version`
     within a `stream_id`. `data` is the event as stored, in the shape of its `schema_version`.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    event_id: str = Field(description="`<stream_id>:<version>`: the same for every redelivery")
-    type: str = Field(description="The event type; also the EventBridge `detail-type`")
-    stream_id: str = Field(description="The event's stream, `Account-<account_id>`")
-    account_id: str
-    version: int = Field(ge=1, description="The event's version within its stream")
-    schema_version: int = Field(ge=1, description="The version of the shape of `data`")
-    data: dict[str, Any]
-    metadata: IntegrationMetadata
+    account_id: str = Field(description="The account, `stream_id` without `Account-`")
 
 
-def event_id(stream_id: str, version: int) -> str:
-    return f"{stream_id}:{version}"
+def _fields(stream_id: str) -> dict[str, Any]:
+    return {"account_id": entity_id_of(stream_id)}
 
 
-def integration_events(commit: Commit) -> list[IntegrationEvent]:
-    """One integration event per event of the commit, each with its own version."""
-    meta = commit.meta
-    metadata = IntegrationMetadata(
-        recorded_at=meta.recorded_at,
-        command_id=meta.command_id,
-        correlation_id=meta.correlation_id,
-        actor=meta.actor,
-        commit_hash=commit.hash,
-    )
-    account_id = account_id_of(commit.stream_id)
-    return [
-        IntegrationEvent(
-            event_id=event_id(commit.stream_id, commit.version + offset),
-            type=stored.type,
-            stream_id=commit.stream_id,
-            account_id=account_id,
-            version=commit.version + offset,
-            schema_version=stored.schema_version,
-            data=dict(stored.data),
-            metadata=metadata,
-        )
-        for offset, stored in enumerate(commit.events)
-    ]
-
-
-def envelopes(commit: Commit) -> list[dict[str, Any]]:
-    """The commit's integration events as JSON-ready dicts (what goes into `Detail`)."""
-    return [event.model_dump(mode="json") for event in integration_events(commit)]
+FEED = IntegrationFeed(source=SOURCE, envelope=AccountIntegrationEvent, fields=_fields)

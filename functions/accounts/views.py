@@ -1,11 +1,11 @@
-"""The `accounts` read model: one view per account, and the pure projection that builds it."""
+"""The `accounts` read model: one view per account, the pure projection that builds it, and how
+it is stored."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
-from accounts.decider import account_id_of
 from accounts.events import (
     AccountClosed,
     AccountEvent,
@@ -16,7 +16,9 @@ from accounts.events import (
     Withdrawn,
 )
 from accounts.state import Account
+from eventcore.categories import entity_id_of
 from eventcore.events import Event
+from eventcore.read_models import ReadModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,20 +66,27 @@ def project(view: AccountView | None, account_id: str, event: AccountEvent) -> A
 
 def project_stream(view: AccountView | None, stream: str, event: Event) -> AccountView:
     """`project` in the shape the generic projector calls."""
-    return project(view, account_id_of(stream), event)  # type: ignore[arg-type]
+    return project(view, entity_id_of(stream), event)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    views: list[AccountView]
-    next_cursor: str | None
+class AccountViewCodec:
+    """An account view as stored: its fields under their own names (the item a deployed table
+    already holds: `account_id`, `owner`, `currency`, `balance`, `status`, `version`)."""
+
+    def dump(self, view: AccountView) -> dict[str, Any]:
+        return view.to_json()
+
+    def load(self, data: dict[str, Any]) -> AccountView:
+        return AccountView(
+            account_id=str(data["account_id"]),
+            owner=str(data["owner"]),
+            currency=str(data["currency"]),
+            balance=int(data["balance"]),
+            status=str(data["status"]),
+            version=int(data["version"]),
+        )
 
 
-class AccountViews(Protocol):
-    """Reading the accounts read model."""
-
-    def get(self, account_id: str) -> AccountView | None: ...
-
-    def page(self, limit: int, cursor: str | None) -> Page:
-        """Up to `limit` views after `cursor` (opaque; raises ValueError when malformed)."""
-        ...
+ACCOUNTS: ReadModel[AccountView] = ReadModel(
+    name="accounts", key="account_id", projection=project_stream, codec=AccountViewCodec()
+)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
+from eventcore.categories import entity_id_of
 from eventcore.commits import Commit, CommitEvents, Receipt
 from eventcore.projector import Projected, StaleView
+from eventcore.read_models import ViewPage
 from eventcore.snapshots import Snapshot
 from eventcore.store import ConcurrencyError, Conflict, DuplicateRequest
 
@@ -142,3 +144,33 @@ class InMemoryViewStore(Generic[V]):
         current = self.items.get(stream_id, Projected(None, 0))
         if current.version != expected_version or current.parked is not None:
             raise StaleView(f"{stream_id} is at {current.version}, not {expected_version}")
+
+
+class InMemoryViews(Generic[V]):
+    """A `ViewReader` over an `InMemoryViewStore`: views by key (the stream id through
+    `key_of`), paged in key order."""
+
+    def __init__(
+        self, store: InMemoryViewStore[V], key_of: Callable[[str], str] = entity_id_of
+    ) -> None:
+        self.store = store
+        self.key_of = key_of
+
+    def _views(self) -> dict[str, V]:
+        with self.store._lock:
+            items = list(self.store.items.items())
+        return {self.key_of(s): p.view for s, p in items if p.view is not None}
+
+    def get(self, key: str) -> V | None:
+        return self._views().get(key)
+
+    def page(self, limit: int, cursor: str | None) -> ViewPage[V]:
+        views = self._views()
+        keys = sorted(views)
+        if cursor is not None:
+            if cursor not in views:
+                raise ValueError("cursor is not one this API returned")
+            keys = [k for k in keys if k > cursor]
+        chosen = keys[:limit]
+        more = len(keys) > limit
+        return ViewPage([views[k] for k in chosen], chosen[-1] if more else None)

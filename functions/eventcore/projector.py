@@ -16,7 +16,8 @@ from typing import Any, Generic, Protocol, TypeVar
 from eventcore.cache import StateCache
 from eventcore.commits import GENESIS_HASH, Commit
 from eventcore.errors import IntegrityError
-from eventcore.events import Event, EventRegistry
+from eventcore.events import EventRegistry
+from eventcore.read_models import Projection
 from eventcore.store import EventStore
 
 V = TypeVar("V")
@@ -60,7 +61,6 @@ class ViewStore(Protocol[V]):
         ...
 
 
-Projection = Callable[[V | None, str, Event], V]
 AfterApply = Callable[[str, int, Sequence[Commit]], None]
 
 

@@ -9,12 +9,11 @@ from typing import Generic, TypeVar
 from eventcore.cache import StateCache
 from eventcore.commits import GENESIS_HASH, Commit, CommitEvents, CommitMeta, Receipt
 from eventcore.decider import Decider, StateCodec
-from eventcore.errors import DomainError, IntegrityError
+from eventcore.errors import IntegrityError
 from eventcore.events import Event, EventRegistry
 from eventcore.hashchain import seal
-from eventcore.locks import StripedLocks
 from eventcore.snapshots import Snapshot, SnapshotStore
-from eventcore.store import ConcurrencyError, EventStore
+from eventcore.store import EventStore
 
 S = TypeVar("S")
 C = TypeVar("C")
@@ -42,15 +41,11 @@ ReceiptFor = Callable[[tuple[Loaded[S], ...]], Receipt]
 
 
 class Repository(Generic[C, S, E]):
-    """Executes commands with optimistic concurrency: load, decide, append at the expected version.
+    """The streams of one aggregate type (one category): loading their state (a warm cache, else
+    the latest snapshot plus the commits after it), time travel, and sealing the next commit.
 
-    A warm cache lets a command on a hot stream go straight to the conditional write; the write's
-    condition, not the cache, is what guarantees correctness. On a conflict the state is refreshed
-    (from the winning commit when the store returns it, else by reading the tail) and the command
-    is decided again, up to `max_attempts` times. A command refused on a cached state (which no
-    write condition checks) is decided again on states read from the store, and refused only if
-    they refuse it too; a refusal marked `final` (no later event could lift it) is trusted as
-    it is.
+    Commands go through `Aggregates.execute` (`handle` and `execute` here are that, for this
+    aggregate alone): load, decide, append at the expected version, with optimistic concurrency.
     """
 
     def __init__(
@@ -70,8 +65,11 @@ class Repository(Generic[C, S, E]):
         self.snapshots = snapshots
         self.codec = codec
         self.cache = cache
-        self.max_attempts = max_attempts
-        self._locks = StripedLocks()
+        from eventcore.aggregates import Aggregates
+
+        # Commands on this aggregate alone; the composition root writes across aggregates with
+        # one `Aggregates` over every category's repository.
+        self._writer = Aggregates.of(self, max_attempts=max_attempts)
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -170,6 +168,26 @@ class Repository(Generic[C, S, E]):
 
     # ---- writing -------------------------------------------------------------------------
 
+    def next_commit(
+        self, current: Loaded[S], events: Sequence[E], meta: CommitMeta
+    ) -> tuple[Commit, Loaded[S]]:
+        """The commit that appends `events` to `current`, sealed onto its hash chain, and the
+        state after it."""
+        # A stream's recorded times never go backwards, whatever the writers' clocks say, so
+        # "state at time T" is well defined.
+        commit_meta = meta._replace(recorded_at=max(meta.recorded_at, current.recorded_at))
+        stored = [self.registry.to_stored(e) for e in events]
+        commit = seal(
+            current.stream_id, current.version + 1, stored, commit_meta, current.last_hash
+        )
+        state, evolve = current.state, self.decider.evolve
+        for event in events:
+            state = evolve(state, event)
+        after = Loaded(
+            current.stream_id, state, commit.last_version, commit.hash, commit_meta.recorded_at
+        )
+        return commit, after
+
     def handle(
         self,
         stream_id: str,
@@ -189,109 +207,11 @@ class Repository(Generic[C, S, E]):
         meta: CommitMeta,
         receipt: ReceiptFor[S] | None = None,
     ) -> tuple[Loaded[S], ...]:
-        """Decide across one or more streams and append every resulting commit atomically.
+        """Decide across streams of this repository's aggregate and append every resulting
+        commit atomically (see `Aggregates.execute`, which does it across categories)."""
+        return self._writer.execute(stream_ids, decide, meta, receipt)
 
-        Raises whatever `decide` raises, `DuplicateRequest` from the store, or the last
-        `ConcurrencyError` when every attempt lost its race.
-        """
-        with self._locks.holding(stream_ids):
-            return self._execute(stream_ids, decide, meta, receipt)
-
-    def _execute(
-        self,
-        stream_ids: Sequence[str],
-        decide: MultiDecide[S, E],
-        meta: CommitMeta,
-        receipt: ReceiptFor[S] | None,
-    ) -> tuple[Loaded[S], ...]:
-        loaded, cached = self._load_all(stream_ids)
-        refreshed: set[str] = set()
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                commits, after = self._decide(loaded, decide, meta)
-            except DomainError as refusal:
-                if not cached or refusal.final:
-                    raise
-                # A refusal must rest on what the store holds. A cached state may be behind
-                # commits other containers made (the deposit that pays for this withdrawal), and
-                # a refusal writes nothing that a condition could catch: decide again, once, on
-                # states read afresh.
-                loaded, cached = tuple(self.load_fresh(s) for s in stream_ids), False
-                commits, after = self._decide(loaded, decide, meta)
-            try:
-                self.store.append(commits, receipt(after) if receipt else None)
-            except ConcurrencyError as conflict:
-                if attempt == self.max_attempts:
-                    for stream_id in stream_ids:
-                        self._forget(stream_id)
-                    raise
-                loaded = self._refresh(loaded, conflict, refreshed)
-                continue
-            if self.cache is not None:
-                for state in after:
-                    self.cache.put(state.stream_id, state)
-            return after
-        raise AssertionError("unreachable: the loop returns or raises")
-
-    def _load_all(self, stream_ids: Sequence[str]) -> tuple[tuple[Loaded[S], ...], bool]:
-        """The streams' states, and whether any came from the cache."""
-        hits = [self.cache.get(s) if self.cache is not None else None for s in stream_ids]
-        loaded = tuple(hit or self.load(s) for hit, s in zip(hits, stream_ids, strict=True))
-        return loaded, any(hit is not None for hit in hits)
-
-    def _decide(
-        self, loaded: tuple[Loaded[S], ...], decide: MultiDecide[S, E], meta: CommitMeta
-    ) -> tuple[list[Commit], tuple[Loaded[S], ...]]:
-        commits: list[Commit] = []
-        after: list[Loaded[S]] = []
-        for current, events in zip(loaded, decide(loaded), strict=True):
-            if not events:
-                after.append(current)
-                continue
-            # A stream's recorded times never go backwards, whatever the writers' clocks say,
-            # so "state at time T" is well defined.
-            commit_meta = meta._replace(recorded_at=max(meta.recorded_at, current.recorded_at))
-            stored = [self.registry.to_stored(e) for e in events]
-            commit = seal(
-                current.stream_id, current.version + 1, stored, commit_meta, current.last_hash
-            )
-            state = current.state
-            for event in events:
-                state = self.decider.evolve(state, event)
-            commits.append(commit)
-            after.append(
-                Loaded(
-                    current.stream_id,
-                    state,
-                    commit.last_version,
-                    commit.hash,
-                    commit_meta.recorded_at,
-                )
-            )
-        return commits, tuple(after)
-
-    def _refresh(
-        self, loaded: tuple[Loaded[S], ...], conflict: ConcurrencyError, refreshed: set[str]
-    ) -> tuple[Loaded[S], ...]:
-        """Bring the streams that lost up to date: from the winning commit on a first conflict
-        (no read), by reading the tail when the winner is unknown or the stream lost before."""
-        winners = {c.stream_id: c.winner for c in conflict.conflicts}
-        result = []
-        for current in loaded:
-            if current.stream_id not in winners:
-                result.append(current)
-                continue
-            self._forget(current.stream_id)
-            winner = winners[current.stream_id]
-            contiguous = winner is not None and winner.version == current.version + 1
-            if winner is not None and contiguous and current.stream_id not in refreshed:
-                refreshed.add(current.stream_id)
-                result.append(self.fold(current, [winner]))
-            else:
-                tail = self.store.read_events(current.stream_id, after=current.version)
-                result.append(self.fold(current, tail))
-        return tuple(result)
-
-    def _forget(self, stream_id: str) -> None:
+    def forget(self, stream_id: str) -> None:
+        """Drop the stream's cached state (it lost a race, or cannot be trusted)."""
         if self.cache is not None:
             self.cache.discard(stream_id)

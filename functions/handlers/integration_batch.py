@@ -2,9 +2,12 @@
 partial-batch response.
 
 Stateless and order-insensitive: each INSERT record's commit becomes one bus entry per event, in
-record order. Whatever cannot be published (an entry the bus kept rejecting, an entry too large
-for it, a record that cannot be read) fails its record, and the response names the lowest such
-sequence number: Lambda redelivers from there, so nothing after it is lost, and what was already
+record order, published by its category's feed (its source, its envelope). A commit of a
+category no domain publishes is skipped and counted, never published under another source.
+
+Whatever cannot be published (an entry the bus kept rejecting, an entry too large for it, a
+record that cannot be read) fails its record, and the response names the lowest such sequence
+number: Lambda redelivers from there, so nothing after it is lost, and what was already
 published goes out again with the same `event_id` for subscribers to drop.
 """
 
@@ -17,10 +20,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from accounts.integration import SOURCE, envelopes
 from adapters.commit_item import from_item
 from adapters.integration_bus_eventbridge import BusEntry, FailedEntry
+from eventcore.categories import ByCategory
 from eventcore.commits import parse_time
+from eventcore.integration import IntegrationFeed
 
 logger = Logger(child=True)
 
@@ -33,9 +37,11 @@ class Collected:
     # Sequence numbers of INSERT records whose commit could not be read.
     unreadable: list[str] = field(default_factory=list)
     ignored: int = 0
+    # Records of streams whose category no domain publishes.
+    unclaimed: int = 0
 
 
-def bus_entries(records: Iterable[dict[str, Any]]) -> Collected:
+def bus_entries(records: Iterable[dict[str, Any]], feeds: ByCategory[IntegrationFeed]) -> Collected:
     collected = Collected()
     for record in records:
         change = record.get("dynamodb", {})
@@ -58,12 +64,20 @@ def bus_entries(records: Iterable[dict[str, Any]]) -> Collected:
             )
             collected.unreadable.append(sequence_number)
             continue
-        for envelope in envelopes(commit):
+        feed = feeds.get(commit.stream_id)
+        if feed is None:
+            logger.warning(
+                "no domain publishes this stream: skipped",
+                extra={"stream_id": commit.stream_id, "sequence_number": sequence_number},
+            )
+            collected.unclaimed += 1
+            continue
+        for envelope in feed.envelopes(commit):
             collected.entries.append(
                 BusEntry(
                     key=sequence_number,
                     event_id=envelope["event_id"],
-                    source=SOURCE,
+                    source=feed.source,
                     detail_type=envelope["type"],
                     detail=json.dumps(envelope, separators=(",", ":"), ensure_ascii=False),
                     time=parse_time(envelope["metadata"]["recorded_at"]),
@@ -78,6 +92,7 @@ class PublishReport:
     failed: list[FailedEntry] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     ignored: int = 0
+    unclaimed: int = 0
 
     @property
     def failed_count(self) -> int:
@@ -95,8 +110,10 @@ class PublishReport:
         return {"batchItemFailures": failures}
 
 
-def publish(records: Sequence[dict[str, Any]], put: Publish) -> PublishReport:
-    collected = bus_entries(records)
+def publish(
+    records: Sequence[dict[str, Any]], feeds: ByCategory[IntegrationFeed], put: Publish
+) -> PublishReport:
+    collected = bus_entries(records, feeds)
     failed = put(collected.entries) if collected.entries else []
     for failure in failed:
         logger.error(
@@ -116,4 +133,5 @@ def publish(records: Sequence[dict[str, Any]], put: Publish) -> PublishReport:
         failed=failed,
         unreadable=collected.unreadable,
         ignored=collected.ignored,
+        unclaimed=collected.unclaimed,
     )

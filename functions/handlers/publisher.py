@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers import dependencies, tracing
+from handlers import bootstrap, tracing
 from handlers.integration_batch import publish
 
 logger = Logger()
@@ -24,9 +24,12 @@ metrics = Metrics()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = publish(event.get("Records", []), dependencies.publisher().publish)
+    feeds = bootstrap.host().feeds
+    report = publish(event.get("Records", []), feeds, bootstrap.publisher().publish)
     metrics.add_metric("IntegrationEventsPublished", MetricUnit.Count, report.published)
     # Alarmed on: every event counted here is redelivered, and after the mapping's retries its
     # records land in the publisher's dead-letter queue.
     metrics.add_metric("IntegrationEventsFailed", MetricUnit.Count, report.failed_count)
+    # Alarmed on: a stream no installed domain publishes (a domain missing from this deployment).
+    metrics.add_metric("RecordsUnclaimed", MetricUnit.Count, report.unclaimed)
     return report.response()

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Each read model's two tables: `<NAME>_TABLE_BLUE` and `<NAME>_TABLE_GREEN`
+# (`hosting.names.read_model_env_var`).
+READ_MODEL_TABLE = re.compile(r"^([A-Z][A-Z0-9_]*)_TABLE_(BLUE|GREEN)$")
 
 
 class Settings(BaseModel):
@@ -13,17 +19,29 @@ class Settings(BaseModel):
 
     events_table: str
     idempotency_table: str
-    accounts_table_blue: str
-    accounts_table_green: str
     projections_table: str
     snapshot_bucket: str
-    snapshot_every: int = Field(default=100, ge=1)
+    # read model -> slot -> table, from the `<NAME>_TABLE_<SLOT>` variables.
+    read_model_tables: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # When set, every category is snapshotted at this cadence instead of its domain's own.
+    snapshot_every: int | None = Field(default=None, ge=1)
     state_cache_size: int = Field(default=10_000, ge=0)
     idempotency_ttl_seconds: int = Field(default=86_400, ge=60)
     # Only the publisher needs the integration bus; the API and the projector run without it.
     event_bus_name: str | None = None
+    # What the deployed API's gateway checks (the OpenAPI document declares it); unset locally.
+    api_authorization: Literal["iam", "jwt"] | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
-        values = {name: env[name.upper()] for name in cls.model_fields if name.upper() in env}
+        values: dict[str, object] = {
+            name: env[name.upper()]
+            for name in cls.model_fields
+            if name != "read_model_tables" and env.get(name.upper())
+        }
+        tables: dict[str, dict[str, str]] = {}
+        for name, value in env.items():
+            if (match := READ_MODEL_TABLE.match(name)) and value:
+                tables.setdefault(match[1].lower(), {})[match[2].lower()] = value
+        values["read_model_tables"] = tables
         return cls.model_validate(values)

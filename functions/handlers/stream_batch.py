@@ -1,9 +1,10 @@
 """From a Lambda DynamoDB Streams batch to per-stream projection, and back to a partial-batch
 response.
 
-Records are grouped by stream so each stream costs one write per batch. A stream that fails
-for a transient reason is reported by its lowest sequence number in the batch; Lambda then
-redelivers from there, and what was already applied is skipped by the high-water marks.
+Records are grouped by stream so each stream costs one write per read model per batch. A stream
+that fails for a transient reason is reported by its lowest sequence number in the batch; Lambda
+then redelivers from there, and what was already applied is skipped by the high-water marks. A
+stream of a category no domain claims is skipped and counted, never projected anywhere.
 """
 
 from __future__ import annotations
@@ -56,18 +57,22 @@ def group(records: Iterable[dict[str, Any]]) -> dict[str, StreamRecords]:
     return streams
 
 
+# Projects one stream's commits; None when no domain claims the stream's category.
+Project = Callable[[str, Sequence[Commit]], Result | None]
+
+
 @dataclass
 class BatchReport:
     failures: list[str] = field(default_factory=list)
     results: dict[str, Result] = field(default_factory=dict)
+    # Records of streams whose category no domain claims.
+    unclaimed: int = 0
 
     def response(self) -> dict[str, Any]:
         return {"batchItemFailures": [{"itemIdentifier": s} for s in self.failures]}
 
 
-def process(
-    records: Sequence[dict[str, Any]], project: Callable[[str, Sequence[Commit]], Result]
-) -> BatchReport:
+def process(records: Sequence[dict[str, Any]], project: Project) -> BatchReport:
     report = BatchReport()
     for stream_id, entry in group(records).items():
         commits = entry.commits
@@ -81,11 +86,17 @@ def process(
             )
             commits = []
         try:
-            report.results[stream_id] = project(stream_id, commits)
+            result = project(stream_id, commits)
         except Exception:
             # The isolation boundary: poison is parked inside `project`, so what reaches here is
             # transient (throttling, timeouts) or unforeseen. Either way only this stream is
             # retried; after the retry limit its records go to the on-failure queue.
             logger.exception("stream will be retried", extra={"stream_id": stream_id})
             report.failures.append(entry.first_sequence_number())
+            continue
+        if result is None:
+            logger.warning("no domain claims this stream: skipped", extra={"stream_id": stream_id})
+            report.unclaimed += len(entry.sequence_numbers)
+        else:
+            report.results[stream_id] = result
     return report

@@ -6,17 +6,17 @@ from typing import Any
 
 import pytest
 
-from accounts.events import AccountOpened, Deposited, registry
 from eventcore.commits import GENESIS_HASH, Commit, CommitEvents, CommitMeta, Receipt
 from eventcore.events import Event, StoredEvent
 from eventcore.hashchain import seal
 from eventcore.store import ConcurrencyError, DuplicateRequest, EventStore
+from tests.counters import Added, Started, registry
 
 META = CommitMeta("cmd-1", "corr-1", "tester", "2026-11-28T10:00:00.000000Z")
 
 
 def commit(stream: str, version: int, *amounts: int, prev: str = GENESIS_HASH) -> Commit:
-    events = [StoredEvent("Deposited", 1, {"amount": a}) for a in amounts or (version,)]
+    events = [StoredEvent("Added", 1, {"n": a}) for a in amounts or (version,)]
     return seal(stream, version, events, META, prev)
 
 
@@ -61,7 +61,7 @@ class EventStoreContract:
         original = seal(
             "A",
             1,
-            [StoredEvent("AccountOpened", 2, {"owner": 'Zoë 🙂 "q"', "currency": "EUR"})],
+            [StoredEvent("Started", 2, {"label": 'Zoë 🙂 "q"', "unit": "EUR"})],
             CommitMeta("c", "r", "arn:aws:iam::1:user/x", "2026-11-28T10:00:00.123456Z"),
             GENESIS_HASH,
         )
@@ -113,9 +113,9 @@ class EventStoreContract:
             "C",
             1,
             [
-                StoredEvent("Deposited", 1, {"amount": 1}),
-                StoredEvent("AccountOpened", 1, {"owner": "Ada"}),
-                StoredEvent("Deposited", 1, {"amount": 2}),
+                StoredEvent("Added", 1, {"n": 1}),
+                StoredEvent("Started", 1, {"label": "Ada"}),
+                StoredEvent("Added", 1, {"n": 2}),
             ],
             META,
             GENESIS_HASH,
@@ -127,13 +127,13 @@ class EventStoreContract:
         assert [folded(c) for c in store.read_events("A", after=after, to=to)] == expected
         assert [version for version, *_ in expected] == list(range(after + 1, (to or 25) + 1))
         assert [folded(c) for c in store.read_events("B")] == [
-            (1, [Deposited(amount=a) for a in (7, 8, 9)], multi.hash, multi.meta.recorded_at)
+            (1, [Added(n=a) for a in (7, 8, 9)], multi.hash, multi.meta.recorded_at)
         ]
         (multi_read,) = store.read_events("B")
-        assert list(multi_read.load_events(registry, 2)) == [Deposited(amount=a) for a in (7, 8)]
-        opened = AccountOpened(owner="Ada", currency="EUR")
+        assert list(multi_read.load_events(registry, 2)) == [Added(n=a) for a in (7, 8)]
+        opened = Started(label="Ada", unit="items")
         assert [folded(c) for c in store.read_events("C")] == [
-            (1, [Deposited(amount=1), opened, Deposited(amount=2)], mixed.hash, META.recorded_at)
+            (1, [Added(n=1), opened, Added(n=2)], mixed.hash, META.recorded_at)
         ]
 
     def test_multi_event_commits_and_commit_containing(self, store: EventStore) -> None:

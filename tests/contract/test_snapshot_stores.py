@@ -14,7 +14,7 @@ from tests.aws import SNAPSHOT_BUCKET, create_snapshot_bucket
 
 
 def snap(version: int, stream: str = "A") -> Snapshot:
-    return Snapshot(stream, version, 1, {"balance": version, "owner": "Zoë"}, f"h{version}", "t")
+    return Snapshot(stream, version, 1, {"total": version, "label": "Zoë"}, f"h{version}", "t")
 
 
 class SnapshotStoreContract:

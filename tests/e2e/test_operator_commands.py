@@ -1,4 +1,5 @@
-"""The operator CLI against the running local stack: rebuild and parked streams."""
+"""The operator CLI against the running local stack: rebuild, parked streams, and naming any
+stream."""
 
 from __future__ import annotations
 
@@ -36,3 +37,29 @@ def test_parked_streams_listing(stack: Stack):
     assert "no parked streams" in listed.stdout
     replayed = stack.esctl("parked", "--replay")
     assert replayed.returncode == 0, replayed.stderr
+    only = stack.esctl("parked", "--model", "accounts")
+    assert only.returncode == 0, only.stderr
+    unknown = stack.esctl("parked", "--model", "nope")
+    assert unknown.returncode == 2
+    assert "known: accounts" in unknown.stderr
+
+
+def test_streams_are_named_by_id_by_stream_id_or_by_category(stack: Stack):
+    api = Api(stack.api)
+    account = api.open("Named")
+    api.post(f"/accounts/{account}/deposits", {"amount": 42})
+    for how in ([account], [f"Account-{account}"], [account, "--category", "Account"]):
+        history = stack.esctl("history", *how)
+        assert history.returncode == 0, history.stderr
+        assert "Deposited v1" in history.stdout
+        state = stack.esctl("state", *how)
+        assert state.returncode == 0, state.stderr
+        assert f"Account-{account}" in state.stdout
+        assert "42" in state.stdout
+        assert stack.esctl("verify", *how).returncode == 0
+    wrong = stack.esctl("history", account, "--category", "Order")
+    assert wrong.returncode == 2
+    assert "known: Account" in wrong.stderr
+    missing = stack.esctl("state", "no-such-account")
+    assert missing.returncode == 2
+    assert stack.esctl("rebuild", "orders").returncode == 2

@@ -4,24 +4,24 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+from installed_domains import DOMAINS
 from moto import mock_aws
 
 from esctl.provision import provision
-from handlers import dependencies
+from handlers import bootstrap
 
 
 def reset_dependencies() -> None:
-    dependencies.use_ledger(None)
-    dependencies.use_projector(None)
-    dependencies.settings.cache_clear()
-    dependencies.client.cache_clear()
+    bootstrap.use(None)
+    bootstrap.settings.cache_clear()
+    bootstrap.client.cache_clear()
 
 
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """The stack's tables and bucket in moto, and the handlers configured to use them."""
     with mock_aws():
-        env = provision(boto3.client("dynamodb"), boto3.client("s3"))
+        env = provision(boto3.client("dynamodb"), boto3.client("s3"), DOMAINS)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         reset_dependencies()

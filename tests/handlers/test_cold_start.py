@@ -17,7 +17,7 @@ import pytest
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
 OPENAPI_MODELS = "aws_lambda_powertools.event_handler.openapi.models"
-PROJECTOR_ONLY = ("eventcore.projector", "adapters.account_view_store_dynamodb")
+PROJECTOR_ONLY = ("eventcore.projector", "adapters.view_store_dynamodb", "hosting.projections")
 PUBLISHER_ONLY = ("adapters.integration_bus_eventbridge",)
 
 

@@ -39,9 +39,9 @@ def events_of(account: str) -> list[dict[str, Any]]:
 
 
 def commits_in_table() -> int:
-    from handlers import dependencies
+    from handlers import bootstrap
 
-    table = dependencies.settings().events_table
+    table = bootstrap.settings().events_table
     return int(boto3.client("dynamodb").scan(TableName=table, Select="COUNT")["Count"])
 
 
@@ -327,10 +327,10 @@ def test_if_match():
 
 
 def test_if_match_is_judged_on_fresh_state_not_a_stale_cache():
-    from handlers import dependencies
+    from handlers import bootstrap
 
     account = funded(100)
-    dependencies.ledger().repository.load(f"Account-{account}")  # warm
+    bootstrap.host().aggregates.load(f"Account-{account}")  # warm
     # Another container writes version 3 behind this container's back.
     other = _second_container()
     other.deposit(account, 5, _request("other-key"))
@@ -339,13 +339,13 @@ def test_if_match_is_judged_on_fresh_state_not_a_stale_cache():
 
 
 def _second_container() -> Any:
-    from handlers import dependencies
+    from handlers import bootstrap
 
-    return dependencies._build(dependencies.settings())
+    return bootstrap.aws_host().service("accounts")
 
 
 def _request(key: str) -> Any:
-    from accounts.ledger import Request
+    from application.requests import Request
 
     return Request(idempotency_key=key, fingerprint=key)
 
@@ -386,9 +386,9 @@ def test_unknown_route_is_404():
 def test_events_are_stored_in_the_table_with_the_receipt():
     account = funded(100)
     client = boto3.client("dynamodb")
-    from handlers import dependencies
+    from handlers import bootstrap
 
-    config = dependencies.settings()
+    config = bootstrap.settings()
     items = client.scan(TableName=config.events_table)["Items"]
     assert {i["pk"]["S"] for i in items} == {f"Account-{account}"}
     receipts = client.scan(TableName=config.idempotency_table)["Items"]

@@ -10,7 +10,7 @@ import pytest
 
 from eventcore.commits import Commit, Receipt
 from eventcore.store import ConcurrencyError, EventStore
-from handlers import dependencies
+from handlers import bootstrap
 from tests.faults import Throttle, cancelled
 from tests.handlers.conftest import reset_dependencies
 from tests.handlers.test_commands import events_of, funded, get, post
@@ -39,8 +39,8 @@ class CrashAfterWrite:
 @pytest.mark.parametrize("route", ["deposits", "withdrawals"])
 def test_a_crash_after_the_write_then_a_retry_gives_one_effect_and_the_original_answer(route):
     account = funded(100)
-    dying = dependencies.ledger()
-    dying.repository.store = CrashAfterWrite(dying.repository.store)  # type: ignore[assignment]
+    dying = bootstrap.host().aggregates  # the container's writer
+    dying.store = CrashAfterWrite(dying.store)  # type: ignore[assignment]
     with pytest.raises(ProcessDied):
         post(f"/accounts/{account}/{route}", {"amount": 100}, key="crash-1")
 
@@ -59,8 +59,8 @@ def test_a_crash_after_the_write_then_a_retry_gives_one_effect_and_the_original_
 
 def test_a_crash_during_a_transfer_then_a_retry_moves_the_money_once():
     source, target = funded(100), funded(0 + 1)
-    dying = dependencies.ledger()
-    dying.repository.store = CrashAfterWrite(dying.repository.store)  # type: ignore[assignment]
+    dying = bootstrap.host().aggregates  # the container's writer
+    dying.store = CrashAfterWrite(dying.store)  # type: ignore[assignment]
     body = {"from_account": source, "to_account": target, "amount": 60}
     with pytest.raises(ProcessDied):
         post("/transfers", body, key="t-crash")
@@ -83,15 +83,15 @@ class AlwaysLoses:
 
 def test_endless_conflicts_end_in_409_concurrency_conflict():
     account = funded(100)
-    ledger = dependencies.ledger()
-    ledger.repository.store = AlwaysLoses(ledger.repository.store)  # type: ignore[assignment]
+    aggregates = bootstrap.host().aggregates
+    aggregates.store = AlwaysLoses(aggregates.store)  # type: ignore[assignment]
     reply = post(f"/accounts/{account}/deposits", {"amount": 1})
     assert (reply.status, reply.json["error"]) == (409, "concurrency_conflict")
 
 
 def test_throttling_that_outlasts_retries_is_503_and_writes_nothing():
     account = funded(100)
-    Throttle(dependencies.client("dynamodb"), "TransactWriteItems", times=1)
+    Throttle(bootstrap.client("dynamodb"), "TransactWriteItems", times=1)
     reply = post(f"/accounts/{account}/deposits", {"amount": 5}, key="busy")
     assert (reply.status, reply.json["error"]) == (503, "service_unavailable")
     assert reply.headers["retry-after"] == "1"
@@ -103,11 +103,11 @@ def test_throttling_that_outlasts_retries_is_503_and_writes_nothing():
 
 def test_throttled_reads_are_503():
     account = funded(100)
-    dependencies.use_ledger(None)
-    Throttle(dependencies.client("dynamodb"), "Query", times=1)
+    bootstrap.use(None)
+    Throttle(bootstrap.client("dynamodb"), "Query", times=1)
     reply = post(f"/accounts/{account}/deposits", {"amount": 5})
     assert reply.status == 503
-    table = dependencies.settings().events_table
+    table = bootstrap.settings().events_table
     assert len(boto3.client("dynamodb").scan(TableName=table)["Items"]) == 2
 
 
@@ -116,7 +116,7 @@ def test_throttled_reads_are_503():
 )
 def test_a_transaction_cancelled_for_throttling_is_503_and_writes_nothing(reasons):
     account = funded(100)
-    Throttle(dependencies.client("dynamodb"), "TransactWriteItems", 1, cancelled(*reasons))
+    Throttle(bootstrap.client("dynamodb"), "TransactWriteItems", 1, cancelled(*reasons))
     reply = post(f"/accounts/{account}/deposits", {"amount": 5}, key="busy-item")
     assert (reply.status, reply.json["error"]) == (503, "service_unavailable")
     assert len(events_of(account)) == 2
@@ -127,7 +127,7 @@ def test_a_transaction_cancelled_for_throttling_is_503_and_writes_nothing(reason
 def test_a_receipt_held_by_an_inflight_duplicate_is_decided_again_not_a_500():
     account = funded(100)
     contended = Throttle(
-        dependencies.client("dynamodb"),
+        bootstrap.client("dynamodb"),
         "TransactWriteItems",
         1,
         cancelled("None", "TransactionConflict"),
@@ -140,7 +140,7 @@ def test_a_receipt_held_by_an_inflight_duplicate_is_decided_again_not_a_500():
 
 def test_a_receipt_contended_on_every_attempt_ends_in_409():
     account = funded(100)
-    client = dependencies.client("dynamodb")
+    client = bootstrap.client("dynamodb")
     Throttle(client, "TransactWriteItems", 99, cancelled("None", "TransactionConflict"))
     reply = post(f"/accounts/{account}/deposits", {"amount": 5}, key="stuck")
     assert (reply.status, reply.json["error"]) == (409, "concurrency_conflict")
@@ -152,7 +152,7 @@ def test_a_receipt_contended_on_every_attempt_ends_in_409():
 )
 def test_throttled_read_model_reads_are_503(path, operation):
     account = funded(100)
-    Throttle(dependencies.client("dynamodb"), operation, 1)
+    Throttle(bootstrap.client("dynamodb"), operation, 1)
     reply = get(path.format(account))
     assert (reply.status, reply.json["error"]) == (503, "service_unavailable")
     assert reply.headers["retry-after"] == "1"
@@ -162,7 +162,7 @@ def test_a_timeout_reaching_dynamodb_is_503_not_500():
     from botocore.exceptions import ReadTimeoutError
 
     account = funded(100)
-    client = dependencies.client("dynamodb")
+    client = bootstrap.client("dynamodb")
 
     def time_out(**_: Any) -> None:
         raise ReadTimeoutError(endpoint_url="https://dynamodb.invalid")

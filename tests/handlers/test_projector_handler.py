@@ -7,9 +7,11 @@ from typing import Any
 import boto3
 import pytest
 
+from accounts.views import ACCOUNTS as ACCOUNTS_VIEW
 from esctl.http_gateway import LambdaContext
 from esctl.stream_records import StreamReader, stream_arn
-from handlers import dependencies, projector
+from handlers import bootstrap, projector
+from handlers.aws_infrastructure import AwsInfrastructure
 from tests.handlers.test_commands import funded, get, open_account, post
 
 pytestmark = pytest.mark.usefixtures("stack")
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("stack")
 
 def reader() -> StreamReader:
     dynamodb = boto3.client("dynamodb")
-    arn = stream_arn(dynamodb, dependencies.settings().events_table)
+    arn = stream_arn(dynamodb, bootstrap.settings().events_table)
     return StreamReader(boto3.client("dynamodbstreams"), arn, "eu-west-1")
 
 
@@ -98,7 +100,7 @@ def test_a_throttled_event_table_read_fails_the_batch_item_and_redelivery_conver
     post(f"/accounts/{account}/deposits", {"amount": 5})
     records = stream.poll()
     gap = [records[0], records[2]]  # version 2 must be read from the event table
-    throttle = Throttle(dependencies.client("dynamodb"), "Query", times=1)
+    throttle = Throttle(bootstrap.client("dynamodb"), "Query", times=1)
     failed = project(gap)
     assert throttle.calls == 1
     # Reported from the stream's first record, so Lambda redelivers all of it; nothing written.
@@ -113,7 +115,7 @@ def test_a_throttled_event_table_read_fails_the_batch_item_and_redelivery_conver
 
 def test_snapshots_are_written_every_n_versions(monkeypatch):
     monkeypatch.setenv("SNAPSHOT_EVERY", "3")
-    dependencies.settings.cache_clear()
+    bootstrap.settings.cache_clear()
     stream = reader()
     account = funded(1)
     for _ in range(5):
@@ -122,7 +124,7 @@ def test_snapshots_are_written_every_n_versions(monkeypatch):
     s3 = boto3.client("s3")
     keys = sorted(
         o["Key"]
-        for o in s3.list_objects_v2(Bucket=dependencies.settings().snapshot_bucket)["Contents"]
+        for o in s3.list_objects_v2(Bucket=bootstrap.settings().snapshot_bucket)["Contents"]
     )
     prefix = f"snapshots/Account-{account}/"
     assert keys == [
@@ -131,7 +133,7 @@ def test_snapshots_are_written_every_n_versions(monkeypatch):
         f"{prefix}latest.json",
     ]
     # A cold command now reads the snapshot and only the commits after it.
-    dependencies.use_ledger(None)
+    bootstrap.use(None)
     assert post(f"/accounts/{account}/deposits", {"amount": 1}).json["balance"] == 7
 
 
@@ -151,8 +153,8 @@ def test_a_poison_stream_is_parked_on_dynamodb_and_replay_heals_it():
             raise ValueError("unsupported deposit")
         return project_stream(view, stream_id, event)
 
-    views = dependencies.account_view_store(dependencies.settings())
-    store = dependencies.ledger().repository.store
+    views = bootstrap.aws().view_store(ACCOUNTS_VIEW)
+    store = bootstrap.host().aggregates.store
     projector_ = StreamProjector(views=views, projection=buggy, store=store, registry=registry)
     from handlers.stream_batch import process
 
@@ -189,11 +191,11 @@ def test_parking_writes_the_view_and_the_register_together_or_not_at_all():
     def poison(view: Any, stream_id: str, event: Any) -> Any:
         raise ValueError("cannot project anything")
 
-    views = dependencies.account_view_store(dependencies.settings())
-    store = dependencies.ledger().repository.store
+    views = bootstrap.aws().view_store(ACCOUNTS_VIEW)
+    store = bootstrap.host().aggregates.store
     projector_ = StreamProjector(views=views, projection=poison, store=store, registry=registry)
     records = stream.poll()
-    Throttle(dependencies.client("dynamodb"), "TransactWriteItems", times=1)
+    Throttle(bootstrap.client("dynamodb"), "TransactWriteItems", times=1)
 
     first = process(records, projector_.project)
     assert len(first.failures) == 1  # retried by the event source mapping
@@ -211,7 +213,7 @@ def test_a_damaged_table_item_parks_its_stream_after_applying_what_precedes_it()
     post(f"/accounts/{account}/deposits", {"amount": 5})  # version 3
     records = stream.poll()
     project(records[:1])
-    table = dependencies.settings().events_table
+    table = bootstrap.settings().events_table
     key = {"pk": {"S": f"Account-{account}"}, "sk": {"N": "3"}}
     boto3.client("dynamodb").update_item(TableName=table, Key=key, UpdateExpression="REMOVE events")
     damaged = records[2]
@@ -219,14 +221,14 @@ def test_a_damaged_table_item_parks_its_stream_after_applying_what_precedes_it()
 
     assert project([records[1], damaged]) == {"batchItemFailures": []}
 
-    views = dependencies.account_view_store(dependencies.settings())
+    views = bootstrap.aws().view_store(ACCOUNTS_VIEW)
     view = views.load(f"Account-{account}")
     assert (view.version, view.view.balance if view.view else None) == (2, 100)
     assert [(p.stream_id, p.version) for p in views.parked] == [(f"Account-{account}", 3)]
 
 
 def test_unparking_a_stream_without_a_view_in_the_live_slot_clears_its_entry():
-    views = dependencies.account_view_store(dependencies.settings())
+    views = bootstrap.aws().view_store(ACCOUNTS_VIEW)
     views.parked.add("Account-gone", 4, "parked before a rebuild switched slots")
     views.unpark("Account-gone")
     assert list(views.parked) == []
@@ -250,8 +252,10 @@ def test_racing_projectors_on_dynamodb_apply_each_event_once():
 
         from handlers.stream_batch import process
 
-        config = dependencies.settings()
-        views = dependencies.account_view_store(config, dynamodb=serialized)
+        config = bootstrap.settings()
+        views = AwsInfrastructure(bootstrap.settings, lambda _: serialized).view_store(
+            ACCOUNTS_VIEW
+        )
         from accounts.events import registry
         from accounts.views import project_stream
         from adapters.event_store_dynamodb import DynamoDBEventStore

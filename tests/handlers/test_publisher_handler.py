@@ -11,10 +11,11 @@ from typing import Any
 
 import boto3
 import pytest
+from installed_domains import DOMAINS
 
 from accounts.events import registry
-from accounts.integration import IntegrationEvent
-from accounts.integration_schemas import envelope_model
+from accounts.integration import FEED
+from accounts.integration import AccountIntegrationEvent as IntegrationEvent
 from adapters.integration_bus_eventbridge import EventBridgePublisher
 from esctl.event_source import EventSourceMapping, MappingSettings
 from esctl.http_gateway import LambdaContext
@@ -22,7 +23,9 @@ from esctl.provision import example_queue_name, provision_integration
 from esctl.stream_records import StreamReader, stream_arn
 from eventcore.commits import Commit, CommitMeta
 from eventcore.events import StoredEvent
-from handlers import dependencies, publisher
+from eventcore.integration_schemas import envelope_model
+from handlers import bootstrap, publisher
+from handlers.aws_infrastructure import MissingSetting
 from tests.eventbridge import FakeEventBridge
 from tests.handlers.test_commands import funded, open_account, post
 from tests.streams import record
@@ -53,19 +56,19 @@ def feed(stack: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Fee
     """The integration bus, its archive and the example subscription, and the publisher
     configured to use them."""
     sqs = boto3.client("sqs")
-    env = provision_integration(boto3.client("events"), sqs)
+    env = provision_integration(boto3.client("events"), sqs, DOMAINS)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    dependencies.settings.cache_clear()
-    dependencies.use_publisher(None)
+    bootstrap.settings.cache_clear()
+    bootstrap.use_publisher(None)
     yield Feed(
         sqs.get_queue_url(QueueName=example_queue_name("local"))["QueueUrl"], env["EVENT_BUS_NAME"]
     )
-    dependencies.use_publisher(None)
+    bootstrap.use_publisher(None)
 
 
 def reader() -> StreamReader:
-    arn = stream_arn(boto3.client("dynamodb"), dependencies.settings().events_table)
+    arn = stream_arn(boto3.client("dynamodb"), bootstrap.settings().events_table)
     return StreamReader(boto3.client("dynamodbstreams"), arn, "eu-west-1")
 
 
@@ -77,7 +80,7 @@ def publish(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def use_fake(feed: Feed, fake: FakeEventBridge) -> None:
-    dependencies.use_publisher(EventBridgePublisher(fake, feed.bus, sleep=lambda _: None))
+    bootstrap.use_publisher(EventBridgePublisher(fake, feed.bus, sleep=lambda _: None))
 
 
 def details(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -109,9 +112,9 @@ def test_commands_reach_the_example_queue_with_the_documented_envelope(feed: Fee
     assert opened["data"] == {"owner": "Ada", "currency": "EUR"}
     for detail in (opened, deposited):
         IntegrationEvent.model_validate(detail)
-        envelope_model(registry.model(detail["type"], detail["schema_version"])).model_validate(
-            detail
-        )
+        envelope_model(
+            registry.model(detail["type"], detail["schema_version"]), FEED
+        ).model_validate(detail)
     # EventBridge's own time is the commit's, to the second.
     assert next(e for e in events if e["detail-type"] == "Deposited")["time"] == (
         deposited["metadata"]["recorded_at"][:19] + "Z"
@@ -283,11 +286,11 @@ def test_records_that_are_not_inserts_are_ignored(feed: Feed) -> None:
 @pytest.mark.usefixtures("stack")
 def test_the_publisher_needs_a_bus(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EVENT_BUS_NAME", raising=False)
-    dependencies.settings.cache_clear()
-    dependencies.use_publisher(None)
-    with pytest.raises(dependencies.MissingSetting, match="EVENT_BUS_NAME"):
-        dependencies.publisher()
+    bootstrap.settings.cache_clear()
+    bootstrap.use_publisher(None)
+    with pytest.raises(MissingSetting, match="EVENT_BUS_NAME"):
+        bootstrap.publisher()
     # The API and the projector do not need it.
-    assert dependencies.settings().event_bus_name is None
-    dependencies.ledger()
-    dependencies.projector()
+    assert bootstrap.settings().event_bus_name is None
+    assert bootstrap.host().service("accounts") is not None
+    assert "Account" in bootstrap.host().projections

@@ -149,6 +149,62 @@ def test_openapi_document_is_valid_and_lists_every_route():
     assert {"201", "409", "422"} <= set(deposit["responses"])
 
 
+OPERATIONS = {
+    ("post", "/accounts"): "openAccount",
+    ("post", "/accounts/{account_id}/deposits"): "deposit",
+    ("post", "/accounts/{account_id}/withdrawals"): "withdraw",
+    ("post", "/transfers"): "transfer",
+    ("post", "/accounts/{account_id}/close"): "closeAccount",
+    ("get", "/accounts/{account_id}"): "getAccount",
+    ("get", "/accounts/{account_id}/events"): "getAccountEvents",
+    ("get", "/accounts/{account_id}/state"): "getAccountState",
+    ("get", "/accounts"): "listAccounts",
+}
+
+
+def test_every_route_has_an_operation_id_a_summary_a_description_and_its_domain_tag():
+    document = get("/openapi.json").json
+    for (method, path), operation_id in OPERATIONS.items():
+        operation = document["paths"][path][method]
+        assert operation["operationId"] == operation_id
+        assert operation["tags"] == ["accounts"]
+        assert operation["summary"]
+        assert operation["summary"] != path
+        assert len(operation["description"]) > len(operation["summary"])
+    assert [t["name"] for t in document["tags"]] == ["accounts"]
+    assert document["tags"][0]["description"]
+
+
+@pytest.mark.parametrize(
+    ("authorization", "scheme", "declared"),
+    [
+        ("iam", "sigv4", {"type": "apiKey", "in": "header", "name": "Authorization"}),
+        ("jwt", "jwt", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}),
+    ],
+)
+def test_the_document_declares_what_the_gateway_enforces(
+    monkeypatch: pytest.MonkeyPatch, authorization: str, scheme: str, declared: dict[str, str]
+):
+    from handlers import bootstrap
+
+    monkeypatch.setenv("API_AUTHORIZATION", authorization)
+    bootstrap.settings.cache_clear()
+    document = get("/openapi.json").json
+    validate(document)
+    schemes = document["components"]["securitySchemes"]
+    assert set(schemes) == {scheme}
+    assert declared.items() <= schemes[scheme].items()
+    if authorization == "iam":
+        assert schemes[scheme]["x-amazon-apigateway-authtype"] == "awsSigv4"
+    assert document["security"] == [{scheme: []}]
+
+
+def test_locally_no_security_is_declared_where_none_is_enforced():
+    document = get("/openapi.json").json
+    assert "security" not in document
+    assert "securitySchemes" not in document.get("components", {})
+
+
 def test_swagger_ui_is_served_without_a_cdn():
     reply = get("/docs")
     assert reply.status == 200

@@ -9,6 +9,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
+from installed_domains import DOMAINS
 
 from infra.resources import TableSpec
 from infra.stack import LedgerStack, build
@@ -106,7 +107,7 @@ class Synth:
 def synthesize(context: dict[str, Any], outdir: Path) -> Synth:
     """Builds the app exactly as app.py does (cdk-nag included: a finding makes this raise)."""
     app = cdk.App(context=context, outdir=str(outdir))
-    stack = build(app)
+    stack = build(app, DOMAINS)
     return Synth(app=app, stack=stack, template=Template.from_stack(stack))
 
 

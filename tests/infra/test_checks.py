@@ -11,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import lint
+from installed_domains import DOMAINS
 
 from infra.stack import build
 from tests.infra.synth import Synth
@@ -42,7 +43,7 @@ def test_no_unacknowledged_cdk_nag_findings(request: pytest.FixtureRequest, fixt
 def test_a_new_finding_fails_the_synth(tmp_path: Path) -> None:
     """build() (what app.py runs) wires the checks in, so a deploy cannot skip them."""
     app = cdk.App(outdir=str(tmp_path))
-    stack = build(app)
+    stack = build(app, DOMAINS)
     s3.Bucket(stack, "CarelessBucket")
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         Template.from_stack(stack)

@@ -21,7 +21,7 @@ def test_stage_defaults_to_dev() -> None:
     assert config.stage == "dev"
     assert config.removal_policy == cdk.RemovalPolicy.DESTROY
     assert config.snapshot_retention_days == 30
-    assert config.snapshot_every == 100
+    assert config.snapshot_every is None  # each domain snapshots at its own cadence
     assert config.projector_retry_attempts == 5
     assert config.projector_parallelization_factor == 1
     assert config.jwt_issuer is None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+from pathlib import Path
+
 import pytest
 
-from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER
-from infra.resources import TABLES
+from infra.lambda_factory import powertools_layer_parameter, powertools_version
+from infra.resources import TABLES, read_model_tables
 from tests.infra.synth import Synth
 
 HANDLERS = [
@@ -37,7 +40,7 @@ def test_runtime_architecture_tracing_and_layer(stage_synth: Synth, handler: str
     # Resolved by CloudFormation at deploy time: synth makes no AWS call.
     assert parameter == {
         "Type": "AWS::SSM::Parameter::Value<String>",
-        "Default": POWERTOOLS_LAYER_PARAMETER,
+        "Default": powertools_layer_parameter(powertools_version()),
     }
     assert 128 <= props["MemorySize"] <= 3008
     # API Gateway gives up on an integration after 30 s.
@@ -62,18 +65,19 @@ def test_json_logs_into_a_log_group_with_retention(
 @pytest.mark.parametrize("handler", HANDLERS)
 def test_environment(dev: Synth, handler: str) -> None:
     variables = dev.function(handler)[1]["Properties"]["Environment"]["Variables"]
-    tables = {spec.env_var: {"Ref": dev.table(spec)[0]} for spec in TABLES}
+    specs = [*TABLES, *read_model_tables("accounts", "account_id")]
+    tables = {spec.env_var: {"Ref": dev.table(spec)[0]} for spec in specs}
     # Only the publisher is told where the integration bus is.
     bus = {"EVENT_BUS_NAME": {"Ref": dev.one("AWS::Events::EventBus")[0]}}
     assert variables == {
         **(bus if handler == "handlers.publisher.handler" else {}),
         **tables,
         "SNAPSHOT_BUCKET": {"Ref": dev.one("AWS::S3::Bucket")[0]},
-        "SNAPSHOT_EVERY": "100",
         "POWERTOOLS_SERVICE_NAME": "ledger",
         "POWERTOOLS_METRICS_NAMESPACE": "Ledger",
         "LOG_LEVEL": "INFO",
         "STAGE": "dev",
+        "API_AUTHORIZATION": "iam",
     }
     assert set(tables) == {
         "EVENTS_TABLE",
@@ -89,8 +93,11 @@ def test_context_reaches_the_environment(custom: Synth, prod: Synth) -> None:
     assert (variables["SNAPSHOT_EVERY"], variables["LOG_LEVEL"]) == ("7", "DEBUG")
     logging = custom.function(HANDLERS[0])[1]["Properties"]["LoggingConfig"]
     assert logging["ApplicationLogLevel"] == "DEBUG"
+    assert variables["API_AUTHORIZATION"] == "jwt"
     prod_variables = prod.function(HANDLERS[0])[1]["Properties"]["Environment"]["Variables"]
     assert prod_variables["STAGE"] == "prod"
+    # Unset, each domain snapshots at its own cadence.
+    assert "SNAPSHOT_EVERY" not in prod_variables
 
 
 def test_function_names_carry_the_stage(prod: Synth) -> None:
@@ -101,3 +108,19 @@ def test_function_names_carry_the_stage(prod: Synth) -> None:
         "ledger-prod-projector",
         "ledger-prod-publisher",
     }
+
+
+def test_the_layer_is_the_powertools_release_the_tests_ran(repo_root: Path) -> None:
+    pinned = powertools_version(repo_root / "requirements.txt")
+    assert pinned == importlib.metadata.version("aws-lambda-powertools")
+    assert powertools_layer_parameter(pinned) == (
+        f"/aws/service/powertools/python/arm64/python3.13/{pinned}"
+    )
+    assert "latest" not in powertools_layer_parameter(pinned)
+
+
+def test_a_requirements_file_without_the_pin_is_refused(tmp_path: Path) -> None:
+    unpinned = tmp_path / "requirements.txt"
+    unpinned.write_text("boto3==1.44.5\naws-lambda-powertools>=3\n")
+    with pytest.raises(ValueError, match="pins no aws-lambda-powertools"):
+        powertools_version(unpinned)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from infra.resources import ACCOUNTS_BLUE, ACCOUNTS_GREEN, EVENTS, IDEMPOTENCY, PROJECTIONS
+from infra.resources import EVENTS, IDEMPOTENCY, PROJECTIONS, read_model_tables
 from tests.infra.synth import Synth, as_list, flatten
+
+ACCOUNTS_BLUE, ACCOUNTS_GREEN = read_model_tables("accounts", "account_id")
 
 COMMANDS = "handlers.commands.handler"
 QUERIES = "handlers.queries.handler"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from aws_cdk.assertions import Match
+from installed_domains import DOMAINS
 
 from accounts.integration import SOURCE
-from infra.resources import EVENTS, INTEGRATION_SOURCE
+from infra.resources import EVENTS
 from tests.infra.synth import Synth
 
 PUBLISHER = "handlers.publisher.handler"
@@ -144,4 +145,4 @@ def test_outputs_name_the_bus_and_the_example_queue(dev: Synth) -> None:
 
 
 def test_the_published_source_is_the_one_the_rules_match() -> None:
-    assert SOURCE == INTEGRATION_SOURCE == LEDGER_EVENTS["source"][0]
+    assert DOMAINS.sources() == [SOURCE] == LEDGER_EVENTS["source"]

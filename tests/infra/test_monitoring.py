@@ -60,6 +60,13 @@ def test_failed_integration_events(dev: Synth) -> None:
     assert props["TreatMissingData"] == "notBreaching"
 
 
+def test_records_no_domain_claims(dev: Synth) -> None:
+    # Both stream consumers count them under one name: events of a category this deployment
+    # hosts no domain for.
+    props = alarm(dev, "RecordsUnclaimed", service="ledger")
+    assert (props["Namespace"], props["Statistic"], props["Threshold"]) == ("Ledger", "Sum", 0)
+
+
 def test_parked_streams(dev: Synth) -> None:
     props = alarm(dev, "StreamsParked", service="ledger")
     assert (props["Namespace"], props["Statistic"]) == ("Ledger", "Sum")
@@ -85,8 +92,9 @@ def test_every_alarm_notifies_the_topic_and_is_on_the_dashboard(stage_synth: Syn
     topic = stage_synth.one("AWS::SNS::Topic")[0]
     alarms = stage_synth.of_type("AWS::CloudWatch::Alarm")
     # Errors and throttles of 4 functions, iterator age and dead letters of 2 stream consumers,
-    # parked streams, API 5xx, failed integration events, the example subscription's DLQ.
-    assert len(alarms) == 4 * 2 + 2 * 2 + 4
+    # parked streams, unclaimed records, API 5xx, failed integration events, the example
+    # subscription's DLQ.
+    assert len(alarms) == 4 * 2 + 2 * 2 + 5
     _, dashboard = stage_synth.one("AWS::CloudWatch::Dashboard")
     assert dashboard["Properties"]["DashboardName"] == f"Ledger-{stage_synth.stage}"
     body = flatten(dashboard["Properties"]["DashboardBody"])

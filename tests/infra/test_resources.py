@@ -6,9 +6,11 @@ import ast
 from pathlib import Path
 
 import pytest
+from installed_domains import DOMAINS
 
+from esctl.connection import tables
 from infra import resources
-from infra.resources import TABLES, TableSpec
+from infra.resources import TABLES, TableSpec, read_model_tables
 from tests.infra.synth import Synth
 
 
@@ -24,17 +26,21 @@ def test_resources_module_imports_no_cdk(repo_root: Path) -> None:
         for node in ast.walk(tree)
         if isinstance(node, ast.ImportFrom)
     }
-    assert imported <= {"__future__", "dataclasses", "enum"}
+    assert imported <= {"__future__", "dataclasses", "enum", "hosting"}
 
 
-def test_the_five_tables() -> None:
-    assert [spec.logical_name for spec in TABLES] == [
+def test_the_platform_tables_and_two_per_read_model() -> None:
+    assert [spec.logical_name for spec in TABLES] == ["events", "idempotency", "projections"]
+    assert [spec.logical_name for spec in tables(DOMAINS)] == [
         "events",
         "idempotency",
+        "projections",
         "accounts_blue",
         "accounts_green",
-        "projections",
     ]
+    blue, green = read_model_tables("accounts", "account_id")
+    assert (blue.env_var, green.env_var) == ("ACCOUNTS_TABLE_BLUE", "ACCOUNTS_TABLE_GREEN")
+    assert blue.physical_name("dev") == "ledger-dev-accounts-blue"
     assert resources.EVENTS.key_schema() == [
         {"AttributeName": "pk", "KeyType": "HASH"},
         {"AttributeName": "sk", "KeyType": "RANGE"},
@@ -44,11 +50,11 @@ def test_the_five_tables() -> None:
         {"AttributeName": "sk", "AttributeType": "N"},
     ]
     assert resources.IDEMPOTENCY.ttl_attribute == "expires_at"
-    assert resources.ACCOUNTS_BLUE.partition_key.name == "account_id"
+    assert blue.partition_key.name == "account_id"
     assert resources.PROJECTIONS.sort_key == resources.Key("sk", resources.AttributeType.STRING)
 
 
-@pytest.mark.parametrize("spec", TABLES, ids=lambda spec: spec.logical_name)
+@pytest.mark.parametrize("spec", tables(DOMAINS), ids=lambda spec: spec.logical_name)
 def test_synthesized_table_matches_spec(dev: Synth, spec: TableSpec) -> None:
     _, table = dev.table(spec)
     props = table["Properties"]
@@ -72,4 +78,4 @@ def test_no_table_outside_the_specs(stage_synth: Synth) -> None:
         table["Properties"]["TableName"]
         for table in stage_synth.of_type("AWS::DynamoDB::Table").values()
     }
-    assert names == {spec.physical_name(stage_synth.stage) for spec in TABLES}
+    assert names == {spec.physical_name(stage_synth.stage) for spec in tables(DOMAINS)}

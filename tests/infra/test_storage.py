@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 from aws_cdk.assertions import Match
+from installed_domains import DOMAINS
 
-from infra.resources import EVENTS, TABLES, TableSpec
+from esctl.connection import tables
+from infra.resources import EVENTS, TableSpec
 from tests.infra.synth import Synth
 
+TABLES = tables(DOMAINS)
 NON_EVENT_TABLES = [spec for spec in TABLES if spec is not EVENTS]
 
 

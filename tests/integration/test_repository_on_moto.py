@@ -11,9 +11,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from accounts.commands import Deposit, OpenAccount
-from accounts.decider import stream_id
-from accounts.repository import account_repository
 from adapters.event_store_dynamodb import DynamoDBEventStore
 from adapters.snapshot_store_s3 import S3SnapshotStore
 from eventcore.cache import StateCache
@@ -28,6 +25,7 @@ from tests.aws import (
     create_event_tables,
     create_snapshot_bucket,
 )
+from tests.counters import Add, Start, counter_repository, stream_id
 
 A = stream_id("a")
 
@@ -64,17 +62,17 @@ def aws() -> Iterator[tuple[Any, Any]]:
 def test_eight_threads_of_deposits_keep_every_accepted_one_exactly_once(aws):
     dynamodb, _ = aws
     store = DynamoDBEventStore(Serialized(dynamodb), EVENTS_TABLE, RECEIPTS_TABLE)
-    account_repository(store).handle(A, OpenAccount("Ada", "EUR"), meta(0))
+    counter_repository(store).handle(A, Start("Ada", "EUR"), meta(0))
     accepted: list[int] = []
     lock = threading.Lock()
 
     def worker(thread: int) -> None:
         # Each thread is its own "Lambda container": its own repository and cache.
-        repo = account_repository(store, cache=StateCache(), max_attempts=20)
+        repo = counter_repository(store, cache=StateCache(), max_attempts=20)
         for i in range(50):
             amount = thread * 1000 + i + 1
             try:
-                repo.handle(A, Deposit(amount), meta(amount))
+                repo.handle(A, Add(amount), meta(amount))
             except ConcurrencyError:
                 continue
             with lock:
@@ -89,8 +87,8 @@ def test_eight_threads_of_deposits_keep_every_accepted_one_exactly_once(aws):
     commits = list(store.read(A))
     assert [c.version for c in commits] == list(range(1, len(commits) + 1))
     assert len(commits) == len(accepted) + 1
-    assert account_repository(store).load(A).state.balance == sum(accepted)
-    stored = sorted(c.events[0].data["amount"] for c in commits[1:])
+    assert counter_repository(store).load(A).state.total == sum(accepted)
+    stored = sorted(c.events[0].data["n"] for c in commits[1:])
     assert stored == sorted(accepted)
     assert verify(A, commits).ok
     assert len(accepted) > 300  # contention is resolved by retries, not by giving up
@@ -101,24 +99,24 @@ def test_one_request_warm_and_at_most_three_cold(aws, history):
     dynamodb, s3 = aws
     store = DynamoDBEventStore(dynamodb, EVENTS_TABLE, RECEIPTS_TABLE)
     snapshots = S3SnapshotStore(s3, SNAPSHOT_BUCKET)
-    writer = account_repository(store, snapshots)
-    writer.handle(A, OpenAccount("Ada", "EUR"), meta(0))
+    writer = counter_repository(store, snapshots)
+    writer.handle(A, Start("Ada", "EUR"), meta(0))
     for n in range(1, history):
-        writer.handle(A, Deposit(1), meta(n))
+        writer.handle(A, Add(1), meta(n))
         if n % 100 == 0:
             snapshots.save(writer.snapshot_of(writer.load(A)))
 
     requests = Requests(dynamodb, s3)
-    repo = account_repository(store, snapshots, StateCache())
-    repo.handle(A, Deposit(5), meta(history))
+    repo = counter_repository(store, snapshots, StateCache())
+    repo.handle(A, Add(5), meta(history))
     cold = requests.take()
-    repo.handle(A, Deposit(5), meta(history + 1))
+    repo.handle(A, Add(5), meta(history + 1))
     warm = requests.take()
 
     assert warm == Counter({"PutItem": 1})
     assert sum(cold.values()) <= 3
     assert (cold["GetObject"], cold["Query"], cold["PutItem"]) == (1, 1, 1)
-    assert repo.load(A).state.balance == history - 1 + 10
+    assert repo.load(A).state.total == history - 1 + 10
     # With snapshots every 100 versions the tail a cold load reads stays under 100 commits.
     loaded_from = snapshots.latest(A)
     assert history < 100 or (loaded_from is not None and history - loaded_from.version < 100)
@@ -127,10 +125,10 @@ def test_one_request_warm_and_at_most_three_cold(aws, history):
 def test_loading_state_reads_only_the_attributes_a_fold_needs(aws):
     dynamodb, _ = aws
     store = DynamoDBEventStore(dynamodb, EVENTS_TABLE, RECEIPTS_TABLE)
-    writer = account_repository(store)
-    writer.handle(A, OpenAccount("Ada", "EUR"), meta(0))
+    writer = counter_repository(store)
+    writer.handle(A, Start("Ada", "EUR"), meta(0))
     for n in range(1, 6):
-        writer.handle(A, Deposit(n), meta(n))
+        writer.handle(A, Add(n), meta(n))
 
     returned: list[set[str]] = []
 
@@ -139,9 +137,9 @@ def test_loading_state_reads_only_the_attributes_a_fold_needs(aws):
             returned.extend(set(item) for item in parsed.get("Items", []))
 
     dynamodb.meta.events.register("after-call.dynamodb.Query", keep)
-    loaded = account_repository(store).load(A)
+    loaded = counter_repository(store).load(A)
 
-    assert (loaded.version, loaded.state.balance) == (6, 15)
+    assert (loaded.version, loaded.state.total) == (6, 15)
     assert returned == [{"sk", "events", "hash", "recorded_at"}] * 6
     # The state carries what the next commit chains to, as with whole commits.
     last = list(store.read(A))[-1]

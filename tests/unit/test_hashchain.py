@@ -11,9 +11,7 @@ META = CommitMeta("cmd", "corr", "tester", "2026-11-28T10:00:00.000000Z")
 def build_stream(store: InMemoryEventStore, stream: str, amounts: list[int]) -> None:
     prev = GENESIS_HASH
     for version, amount in enumerate(amounts, start=1):
-        commit = seal(
-            stream, version, [StoredEvent("Deposited", 1, {"amount": amount})], META, prev
-        )
+        commit = seal(stream, version, [StoredEvent("Added", 1, {"n": amount})], META, prev)
         store.append([commit])
         prev = commit.hash
 
@@ -30,7 +28,7 @@ def test_an_edited_amount_is_detected_at_that_commit():
     store = InMemoryEventStore()
     build_stream(store, "s", [1, 2, 3, 4])
     original = next(store.read("s", after=2, to=3))
-    store.replace_commit(original._replace(events=(StoredEvent("Deposited", 1, {"amount": 300}),)))
+    store.replace_commit(original._replace(events=(StoredEvent("Added", 1, {"n": 300}),)))
     report = verify("s", store.read("s"))
     assert not report.ok
     assert report.broken_at == 3
@@ -41,7 +39,7 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link():
     store = InMemoryEventStore()
     build_stream(store, "s", [1, 2, 3, 4])
     original = next(store.read("s", after=1, to=2))
-    forged = seal("s", 2, [StoredEvent("Deposited", 1, {"amount": 999})], META, original.prev_hash)
+    forged = seal("s", 2, [StoredEvent("Added", 1, {"n": 999})], META, original.prev_hash)
     store.replace_commit(forged)
     report = verify("s", store.read("s"))
     assert report.broken_at == 3

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from installed_domains import DOMAINS
 
 from accounts.events import registry
-from accounts.integration import SOURCE, IntegrationEvent, envelopes
-from accounts.integration_schemas import envelope_model, json_schemas
+from accounts.integration import FEED, SOURCE, AccountIntegrationEvent
 from esctl.event_schemas import DOCS_EVENTS, rendered, stale
 from eventcore.commits import Commit, CommitMeta
 from eventcore.events import StoredEvent
+from eventcore.integration_schemas import envelope_model
+from eventcore.integration_schemas import json_schemas as registry_schemas
 
 META = CommitMeta(
     "cmd-1", "corr-1", "arn:aws:iam::123456789012:user/teller", "2026-01-02T03:04:05.000006Z"
 )
+
+
+def envelopes(commit: Commit) -> list[dict[str, Any]]:
+    return FEED.envelopes(commit)
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    return registry_schemas(registry, FEED)
 
 
 def commit(*events: StoredEvent, version: int = 4, stream: str = "Account-abc") -> Commit:
@@ -73,15 +84,15 @@ def test_envelopes_validate_against_the_model_of_their_type_and_version() -> Non
         StoredEvent("TransferSent", 1, {"transfer_id": "t", "to_account": "b", "amount": 3}),
     ):
         [envelope] = envelopes(commit(stored))
-        IntegrationEvent.model_validate(envelope)
-        model = envelope_model(registry.model(stored.type, stored.schema_version))
+        AccountIntegrationEvent.model_validate(envelope)
+        model = envelope_model(registry.model(stored.type, stored.schema_version), FEED)
         assert model.model_validate(envelope).model_dump(mode="json") == envelope
 
 
 def test_a_typed_envelope_refuses_data_of_another_shape() -> None:
     [envelope] = envelopes(commit(StoredEvent("AccountOpened", 1, {"owner": "Ada"})))
     with pytest.raises(ValueError, match="currency"):
-        envelope_model(registry.model("AccountOpened", 2)).model_validate(
+        envelope_model(registry.model("AccountOpened", 2), FEED).model_validate(
             {**envelope, "schema_version": 2}
         )
 
@@ -103,19 +114,21 @@ def test_one_schema_per_registered_type_and_version() -> None:
 
 
 def test_committed_schema_files_equal_the_generated_ones() -> None:
-    assert stale() == [], "run `esctl schemas` and commit docs/events/"
-    assert sorted(path.name for path in DOCS_EVENTS.glob("*.schema.json")) == sorted(rendered())
+    assert stale(DOMAINS) == [], "run `esctl schemas` and commit docs/events/"
+    assert sorted(path.name for path in DOCS_EVENTS.glob("*.schema.json")) == sorted(
+        rendered(DOMAINS)
+    )
 
 
 def test_stale_files_are_found_and_rewritten(tmp_path: Path) -> None:
     from esctl.event_schemas import write
 
     (tmp_path / "Gone.v1.schema.json").write_text("{}")
-    assert write(tmp_path)
+    assert write(DOMAINS, tmp_path)
     (tmp_path / "Deposited.v1.schema.json").write_text("{}")
-    assert stale(tmp_path) == ["Deposited.v1.schema.json"]
-    assert write(tmp_path) == ["Deposited.v1.schema.json"]
-    assert stale(tmp_path) == []
+    assert stale(DOMAINS, tmp_path) == ["Deposited.v1.schema.json"]
+    assert write(DOMAINS, tmp_path) == ["Deposited.v1.schema.json"]
+    assert stale(DOMAINS, tmp_path) == []
     assert not (tmp_path / "Gone.v1.schema.json").exists()
 
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, model_validator
 from pydantic_core import from_json
 
-from accounts.events import AccountOpened, Deposited, registry
 from eventcore.events import Event, EventRegistry, StoredEvent
+from tests.counters import Added, Started, registry
 
 
 def one_by_one(target: EventRegistry, text: str) -> list[Event]:
@@ -35,17 +35,17 @@ def same_as_one_by_one(text: str, target: EventRegistry = registry) -> tuple[str
 
 def test_current_and_old_shapes_in_one_commit():
     stored = [
-        {"type": "Deposited", "schema_version": 1, "data": {"amount": 5}},
-        {"type": "AccountOpened", "schema_version": 1, "data": {"owner": "Ada"}},
-        {"type": "AccountOpened", "schema_version": 2, "data": {"owner": "Bo", "currency": "USD"}},
+        {"type": "Added", "schema_version": 1, "data": {"n": 5}},
+        {"type": "Started", "schema_version": 1, "data": {"label": "Ada"}},
+        {"type": "Started", "schema_version": 2, "data": {"label": "Bo", "unit": "kg"}},
     ]
     events = registry.load_json(json.dumps(stored))
     assert events == [
-        Deposited(amount=5),
-        AccountOpened(owner="Ada", currency="EUR"),
-        AccountOpened(owner="Bo", currency="USD"),
+        Added(n=5),
+        Started(label="Ada", unit="items"),
+        Started(label="Bo", unit="kg"),
     ]
-    assert [type(e) for e in events] == [Deposited, AccountOpened, AccountOpened]
+    assert [type(e) for e in events] == [Added, Started, Started]
     assert same_as_one_by_one(json.dumps(stored)) == ("events", events)
 
 
@@ -53,15 +53,15 @@ def test_current_and_old_shapes_in_one_commit():
     ("text", "raised"),
     [
         ('[{"type":"Teleported","schema_version":1,"data":{}}]', "IntegrityError"),
-        ('[{"type":"Deposited","schema_version":9,"data":{"amount":1}}]', "IntegrityError"),
-        ('[{"type":"Deposited","schema_version":1,"data":{"amount":"lots"}}]', "ValidationError"),
-        ('[{"type":"Deposited","schema_version":1,"data":{"amount":0}}]', "ValidationError"),
-        ('[{"type":"Deposited","schema_version":1,"data":{"amount":1,"x":2}}]', "ValidationError"),
-        ('[{"type":"Deposited","schema_version":1}]', "KeyError"),
-        ('[{"type":"Deposited","data":{"amount":1}}]', "KeyError"),
-        ('[{"type":"Deposited","schema_version":1,"data":{"amount":1}}', "ValueError"),
+        ('[{"type":"Added","schema_version":9,"data":{"n":1}}]', "IntegrityError"),
+        ('[{"type":"Added","schema_version":1,"data":{"n":"lots"}}]', "ValidationError"),
+        ('[{"type":"Added","schema_version":1,"data":{"n":0}}]', "ValidationError"),
+        ('[{"type":"Added","schema_version":1,"data":{"n":1,"x":2}}]', "ValidationError"),
+        ('[{"type":"Added","schema_version":1}]', "KeyError"),
+        ('[{"type":"Added","data":{"n":1}}]', "KeyError"),
+        ('[{"type":"Added","schema_version":1,"data":{"n":1}}', "ValueError"),
         ("not json", "ValueError"),
-        ('{"type":"Deposited"}', "TypeError"),
+        ('{"type":"Added"}', "TypeError"),
     ],
 )
 def test_what_cannot_be_loaded_raises_what_load_raises(text: str, raised: str):
@@ -75,12 +75,12 @@ def test_what_cannot_be_loaded_raises_what_load_raises(text: str, raised: str):
         "{}",
         # Versions that equal 1 without being the integer 1, and data naming the envelope's
         # own fields: whatever `load` makes of them.
-        '[{"type":"Deposited","schema_version":1.0,"data":{"amount":1}}]',
-        '[{"type":"Deposited","schema_version":true,"data":{"amount":1}}]',
-        '[{"type":"Deposited","schema_version":1,"data":{"amount":1,"type":"Deposited"}}]',
-        '[{"type":"Deposited","schema_version":1,"data":{"amount":1,"schema_version":1}}]',
-        '[{"type":"Deposited","schema_version":1,"data":{"amount":1,"type":"Withdrawn"}}]',
-        '[{"type":"Deposited","schema_version":1,"data":{"amount":1},"extra":0}]',
+        '[{"type":"Added","schema_version":1.0,"data":{"n":1}}]',
+        '[{"type":"Added","schema_version":true,"data":{"n":1}}]',
+        '[{"type":"Added","schema_version":1,"data":{"n":1,"type":"Added"}}]',
+        '[{"type":"Added","schema_version":1,"data":{"n":1,"schema_version":1}}]',
+        '[{"type":"Added","schema_version":1,"data":{"n":1,"type":"Taken"}}]',
+        '[{"type":"Added","schema_version":1,"data":{"n":1},"extra":0}]',
     ],
 )
 def test_edge_cases_load_as_load_loads_them(text: str):
@@ -89,16 +89,16 @@ def test_edge_cases_load_as_load_loads_them(text: str):
 
 scalar = st.one_of(
     st.integers(min_value=-2, max_value=10**13),
-    st.sampled_from(["EUR", "usd", "Ada", "Deposited", 1.0, True, "1", 2.5]),
+    st.sampled_from(["EUR", "usd", "Ada", "Added", 1.0, True, "1", 2.5]),
     st.none(),
 )
 stored_event = st.dictionaries(
     st.sampled_from(["type", "schema_version", "data", "extra"]),
     st.one_of(
-        st.sampled_from(["Deposited", "Withdrawn", "AccountOpened", "Nope", 1, 2, 3]),
+        st.sampled_from(["Added", "Taken", "Started", "Nope", 1, 2, 3]),
         scalar,
         st.dictionaries(
-            st.sampled_from(["amount", "owner", "currency", "type", "schema_version"]),
+            st.sampled_from(["n", "label", "unit", "type", "schema_version"]),
             scalar,
             max_size=4,
         ),
@@ -107,10 +107,10 @@ stored_event = st.dictionaries(
 ).map(lambda d: {k: d[k] for k in sorted(d, key=["type", "schema_version", "data", "extra"].index)})
 well_formed = st.fixed_dictionaries(
     {
-        "type": st.sampled_from(["Deposited", "Withdrawn", "AccountOpened", "Nope"]),
+        "type": st.sampled_from(["Added", "Taken", "Started", "Nope"]),
         "schema_version": st.sampled_from([1, 2, 3, 1.0, True, "1"]),
         "data": st.dictionaries(
-            st.sampled_from(["amount", "owner", "currency", "type", "schema_version"]),
+            st.sampled_from(["n", "label", "unit", "type", "schema_version"]),
             scalar,
             max_size=4,
         ),
@@ -155,7 +155,7 @@ def test_events_sharing_a_nested_model_and_types_registered_later():
 
 def test_a_registry_with_no_events_refuses_every_event():
     assert same_as_one_by_one("[]", EventRegistry()) == ("events", [])
-    text = '[{"type":"Deposited","schema_version":1,"data":{"amount":1}}]'
+    text = '[{"type":"Added","schema_version":1,"data":{"n":1}}]'
     assert same_as_one_by_one(text, EventRegistry())[0] == "IntegrityError"
 
 

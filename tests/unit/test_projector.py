@@ -9,11 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accounts.commands import Deposit, OpenAccount, Transfer, Withdraw
-from accounts.decider import decide_transfer, stream_id
-from accounts.events import registry
-from accounts.repository import account_repository
-from accounts.views import AccountView, project_stream
 from eventcore.cache import StateCache
 from eventcore.commits import CommitMeta
 from eventcore.errors import DomainError
@@ -22,9 +17,21 @@ from eventcore.memory import InMemoryEventStore, InMemorySnapshotStore, InMemory
 from eventcore.projector import StreamProjector
 from eventcore.snapshotting import SnapshotWriter
 from handlers.stream_batch import process
+from tests.counters import (
+    Add,
+    CounterView,
+    Move,
+    Start,
+    Take,
+    counter_repository,
+    decide_move,
+    registry,
+    stream_id,
+)
+from tests.counters import project as project_stream
 from tests.streams import record
 
-ACCOUNTS = ["a", "b", "c", "d"]
+COUNTERS = ["a", "b", "c", "d"]
 
 
 def meta(n: int) -> CommitMeta:
@@ -32,29 +39,29 @@ def meta(n: int) -> CommitMeta:
 
 
 def history(store: InMemoryEventStore, operations: list[tuple[str, str, str, int]]) -> None:
-    repo = account_repository(store, cache=StateCache())
-    for account in ACCOUNTS:
-        repo.handle(stream_id(account), OpenAccount(account, "EUR"), meta(0))
-    for n, (kind, account, other, amount) in enumerate(operations, start=1):
+    repo = counter_repository(store, cache=StateCache())
+    for counter in COUNTERS:
+        repo.handle(stream_id(counter), Start(counter, "EUR"), meta(0))
+    for n, (kind, counter, other, amount) in enumerate(operations, start=1):
         try:
-            if kind == "transfer":
-                command = Transfer(f"t{n}", account, other, amount)
+            if kind == "move":
+                command = Move(f"t{n}", counter, other, amount)
                 repo.execute(
-                    [stream_id(account), stream_id(other)],
-                    lambda s, c=command: decide_transfer(c, s[0].state, s[1].state),
+                    [stream_id(counter), stream_id(other)],
+                    lambda s, c=command: decide_move(c, s[0].state, s[1].state),
                     meta(n),
                 )
             else:
-                cmd = Deposit(amount) if kind == "deposit" else Withdraw(amount)
-                repo.handle(stream_id(account), cmd, meta(n))
+                cmd = Add(amount) if kind == "add" else Take(amount)
+                repo.handle(stream_id(counter), cmd, meta(n))
         except DomainError:
             pass
 
 
 def build(store: InMemoryEventStore, every: int = 5, projection: Any = project_stream):
-    views: InMemoryViewStore[AccountView] = InMemoryViewStore()
+    views: InMemoryViewStore[CounterView] = InMemoryViewStore()
     snapshots = InMemorySnapshotStore()
-    writer = SnapshotWriter(account_repository(store, snapshots), snapshots, every)
+    writer = SnapshotWriter(counter_repository(store, snapshots), snapshots, every)
     projector = StreamProjector(
         views=views, projection=projection, store=store, registry=registry, after_apply=writer
     )
@@ -65,18 +72,18 @@ def all_commits(store: InMemoryEventStore):
     return [c for s in sorted(store.stream_ids()) for c in store.read(s)]
 
 
-def fold_view(store: InMemoryEventStore, stream: str, up_to: int) -> AccountView | None:
-    loaded = account_repository(store).load_at(stream, version=up_to)
+def fold_view(store: InMemoryEventStore, stream: str, up_to: int) -> CounterView | None:
+    loaded = counter_repository(store).load_at(stream, version=up_to)
     if loaded is None:
         return None
-    return AccountView.of(stream.removeprefix("Account-"), loaded.state, loaded.version)
+    return CounterView.of(stream.removeprefix("Counter-"), loaded.state, loaded.version)
 
 
 operations = st.lists(
     st.tuples(
-        st.sampled_from(["deposit", "withdraw", "transfer"]),
-        st.sampled_from(ACCOUNTS),
-        st.sampled_from(ACCOUNTS),
+        st.sampled_from(["add", "take", "move"]),
+        st.sampled_from(COUNTERS),
+        st.sampled_from(COUNTERS),
         st.integers(1, 300),
     ),
     max_size=50,
@@ -97,8 +104,8 @@ def test_shuffled_duplicated_dropped_records_still_give_the_fold(ops, rnd, batch
         report = process(delivered[start : start + batch_size], projector.project)
         assert report.failures == []
 
-    for account in ACCOUNTS:
-        stream = stream_id(account)
+    for counter in COUNTERS:
+        stream = stream_id(counter)
         seen = [
             int(r["dynamodb"]["Keys"]["sk"]["N"])
             for r in delivered
@@ -117,14 +124,14 @@ def test_shuffled_duplicated_dropped_records_still_give_the_fold(ops, rnd, batch
             taken = snapshots.at_or_before(stream, version)
             assert taken is not None
             assert taken.version == version
-            at = account_repository(store).load_at(stream, version=version)
-            assert taken.state == account_repository(store).codec.dump(at.state)  # type: ignore[union-attr]
+            at = counter_repository(store).load_at(stream, version=version)
+            assert taken.state == counter_repository(store).codec.dump(at.state)  # type: ignore[union-attr]
         assert snapshot is None or snapshot.version <= projected.version
 
 
 def test_one_write_per_stream_per_batch_and_no_reads_when_contiguous():
     store = InMemoryEventStore()
-    history(store, [("deposit", a, a, 1) for a in ACCOUNTS for _ in range(24)])
+    history(store, [("add", a, a, 1) for a in COUNTERS for _ in range(24)])
     projector, views, _ = build(store, every=1000)
     commits = all_commits(store)
     rnd = random.Random(7)
@@ -141,15 +148,15 @@ def test_one_write_per_stream_per_batch_and_no_reads_when_contiguous():
     writes_before = views.writes
     report = process(late, projector.project)
     assert report.failures == []
-    assert views.writes - writes_before == len(ACCOUNTS)  # 60 records, 4 streams, 4 writes
+    assert views.writes - writes_before == len(COUNTERS)  # 60 records, 4 streams, 4 writes
     assert reads == []
-    for account in ACCOUNTS:
-        assert original_load(stream_id(account)).view == fold_view(store, stream_id(account), 25)
+    for counter in COUNTERS:
+        assert original_load(stream_id(counter)).view == fold_view(store, stream_id(counter), 25)
 
 
 def test_a_gap_is_filled_from_the_event_table():
     store = InMemoryEventStore()
-    history(store, [("deposit", "a", "a", 10)] * 4)
+    history(store, [("add", "a", "a", 10)] * 4)
     projector, views, _ = build(store)
     commits = list(store.read(stream_id("a")))
     process([record(commits[0], 0)], projector.project)
@@ -160,8 +167,8 @@ def test_a_gap_is_filled_from_the_event_table():
 
 def test_two_projectors_racing_never_double_apply():
     store = InMemoryEventStore()
-    history(store, [("deposit", "a", "a", 10)] * 6)
-    views: InMemoryViewStore[AccountView] = InMemoryViewStore()
+    history(store, [("add", "a", "a", 10)] * 6)
+    views: InMemoryViewStore[CounterView] = InMemoryViewStore()
     first, second = (
         StreamProjector(views=views, projection=project_stream, store=store, registry=registry)
         for _ in range(2)
@@ -178,12 +185,12 @@ def test_two_projectors_racing_never_double_apply():
 
 def test_a_poison_stream_is_parked_the_others_go_on_and_replay_heals_it():
     store = InMemoryEventStore()
-    history(store, [("deposit", a, a, 5) for a in ACCOUNTS for _ in range(3)])
+    history(store, [("add", a, a, 5) for a in COUNTERS for _ in range(3)])
     fixed = False
 
-    def buggy(view: AccountView | None, stream: str, event: Event) -> AccountView:
-        if stream == stream_id("b") and getattr(event, "amount", 0) == 5 and not fixed:
-            raise ValueError("cannot handle this deposit")
+    def buggy(view: CounterView | None, stream: str, event: Event) -> CounterView:
+        if stream == stream_id("b") and getattr(event, "n", 0) == 5 and not fixed:
+            raise ValueError("cannot handle this addition")
         return project_stream(view, stream, event)
 
     projector, views, _ = build(store, projection=buggy)
@@ -194,11 +201,11 @@ def test_a_poison_stream_is_parked_the_others_go_on_and_replay_heals_it():
     parked = views.load(stream_id("b"))
     assert parked.parked is not None
     assert "cannot handle" in parked.parked
-    for account in ("a", "c", "d"):
-        assert views.load(stream_id(account)).version == 4
+    for counter in ("a", "c", "d"):
+        assert views.load(stream_id(counter)).version == 4
     # Later commits of the parked stream are skipped, not applied out of order.
-    history_more = account_repository(store)
-    history_more.handle(stream_id("b"), Deposit(7), meta(99))
+    history_more = counter_repository(store)
+    history_more.handle(stream_id("b"), Add(7), meta(99))
     late = list(store.read(stream_id("b"), after=4))
     assert process([record(late[0], 999)], projector.project).results[stream_id("b")].skipped == 1
     assert views.load(stream_id("b")).version == 1  # progress up to the poison is kept
@@ -211,7 +218,7 @@ def test_a_poison_stream_is_parked_the_others_go_on_and_replay_heals_it():
 
 def test_transient_failures_are_reported_by_lowest_sequence_number_and_isolated():
     store = InMemoryEventStore()
-    history(store, [("deposit", a, a, 5) for a in ("a", "b") for _ in range(2)])
+    history(store, [("add", a, a, 5) for a in ("a", "b") for _ in range(2)])
     projector, views, _ = build(store)
 
     def flaky(stream: str, commits: Any) -> Any:
@@ -241,7 +248,7 @@ def test_transient_failures_are_reported_by_lowest_sequence_number_and_isolated(
 @pytest.mark.parametrize("every", [1, 2, 3])
 def test_snapshots_land_on_every_multiple(every):
     store = InMemoryEventStore()
-    history(store, [("deposit", "a", "a", 1)] * 7)
+    history(store, [("add", "a", "a", 1)] * 7)
     projector, _, snapshots = build(store, every=every)
     commits = list(store.read(stream_id("a")))
     for n, commit in enumerate(commits):
@@ -250,4 +257,4 @@ def test_snapshots_land_on_every_multiple(every):
         snapshot = snapshots.at_or_before(stream_id("a"), version)
         assert snapshot is not None
         assert snapshot.version == version
-        assert snapshot.state["balance"] == max(0, version - 1)
+        assert snapshot.state["total"] == max(0, version - 1)

@@ -6,17 +6,15 @@ from typing import Any
 
 import pytest
 
-from accounts.commands import Deposit
-from accounts.decider import stream_id
-from accounts.repository import account_repository
 from eventcore.commits import CommitMeta
 from eventcore.events import StoredEvent
 from eventcore.hashchain import seal
 from eventcore.memory import InMemoryEventStore
 from eventcore.store import StoreUnavailable
 from handlers.stream_batch import process
+from tests.counters import Add, counter_repository, stream_id
 from tests.streams import record
-from tests.unit.test_projector import ACCOUNTS, all_commits, build, fold_view, history
+from tests.unit.test_projector import COUNTERS, all_commits, build, fold_view, history
 
 A = stream_id("a")
 
@@ -26,13 +24,13 @@ def phantom_of(store: InMemoryEventStore, version: int, amount: int = 999) -> An
     (as moto can emit) but the table never kept it; another commit holds its version."""
     previous = next(store.read(A, after=version - 2, to=version - 1))
     meta = CommitMeta("lost", "lost", "tester", previous.meta.recorded_at)
-    return seal(A, version, [StoredEvent("Deposited", 1, {"amount": amount})], meta, previous.hash)
+    return seal(A, version, [StoredEvent("Added", 1, {"n": amount})], meta, previous.hash)
 
 
 def projected_with_a_phantom_at_4() -> tuple[InMemoryEventStore, Any, Any, list[Any]]:
     """Versions 1..3 of A projected, then the record of a version 4 the table never kept."""
     store = InMemoryEventStore()
-    history(store, [("deposit", "a", "a", 10)] * 3)  # A: versions 1..4
+    history(store, [("add", "a", "a", 10)] * 3)  # A: versions 1..4
     projector, views, _ = build(store)
     commits = list(store.read(A))
     process([record(c, n) for n, c in enumerate(commits[:3])], projector.project)
@@ -42,7 +40,7 @@ def projected_with_a_phantom_at_4() -> tuple[InMemoryEventStore, Any, Any, list[
 
 def test_a_phantom_then_the_real_commit_at_its_version_refolds_from_the_table():
     store, projector, views, commits = projected_with_a_phantom_at_4()
-    assert views.load(A).view.balance == 20 + 999  # type: ignore[union-attr]
+    assert views.load(A).view.total == 20 + 999  # type: ignore[union-attr]
     result = process([record(commits[3], 11)], projector.project).results[A]
     assert result.refolded
     assert views.load(A).view == fold_view(store, A, 4)
@@ -50,9 +48,7 @@ def test_a_phantom_then_the_real_commit_at_its_version_refolds_from_the_table():
 
 def test_a_phantom_then_the_next_real_commit_refolds_too():
     store, projector, views, _commits = projected_with_a_phantom_at_4()
-    account_repository(store).handle(
-        A, Deposit(5), CommitMeta("c", "r", "t", "2026-11-28T11:00:00Z")
-    )
+    counter_repository(store).handle(A, Add(5), CommitMeta("c", "r", "t", "2026-11-28T11:00:00Z"))
     fifth = next(store.read(A, after=4))
     assert process([record(fifth, 12)], projector.project).results[A].refolded
     assert views.load(A).view == fold_view(store, A, 5)
@@ -67,7 +63,7 @@ def test_replay_finds_a_phantom_at_the_head_with_nothing_after_it():
 @pytest.mark.parametrize("damage", ["hash", "events"])
 def test_an_unreadable_newest_record_is_read_from_the_table(damage: str):
     store = InMemoryEventStore()
-    history(store, [("deposit", "a", "a", 10)] * 2)  # A: versions 1..3
+    history(store, [("add", "a", "a", 10)] * 2)  # A: versions 1..3
     projector, views, _ = build(store)
     commits = list(store.read(A))
     broken = record(commits[2], 3)
@@ -82,7 +78,7 @@ def test_an_unreadable_newest_record_is_read_from_the_table(damage: str):
 
 def test_a_commit_missing_from_the_table_parks_the_stream_instead_of_being_skipped():
     store = InMemoryEventStore()
-    history(store, [("deposit", "a", "a", 10)] * 3)  # A: versions 1..4
+    history(store, [("add", "a", "a", 10)] * 3)  # A: versions 1..4
     projector, views, _ = build(store)
     del store._streams[A][3]  # damage: the table lost a commit
 
@@ -100,7 +96,7 @@ class ProcessDied(BaseException):
 
 def test_a_crash_mid_batch_then_redelivery_gives_the_fold():
     store = InMemoryEventStore()
-    history(store, [("deposit", a, a, 3) for a in ACCOUNTS for _ in range(4)])
+    history(store, [("add", a, a, 3) for a in COUNTERS for _ in range(4)])
     projector, views, _ = build(store)
     records = [record(c, n) for n, c in enumerate(all_commits(store))]
     seen: list[str] = []
@@ -117,13 +113,13 @@ def test_a_crash_mid_batch_then_redelivery_gives_the_fold():
     fresh, _, _ = build(store)
     fresh.views = views
     assert process(records, fresh.project).failures == []
-    for account in ACCOUNTS:
-        assert views.load(stream_id(account)).view == fold_view(store, stream_id(account), 5)
+    for counter in COUNTERS:
+        assert views.load(stream_id(counter)).view == fold_view(store, stream_id(counter), 5)
 
 
 def test_throttled_view_writes_are_retried_by_redelivery_and_nothing_is_half_written():
     store = InMemoryEventStore()
-    history(store, [("deposit", a, a, 3) for a in ("a", "b") for _ in range(3)])
+    history(store, [("add", a, a, 3) for a in ("a", "b") for _ in range(3)])
     projector, views, _ = build(store)
     records = [record(c, n) for n, c in enumerate(all_commits(store))]
     real_save = views.save
@@ -143,5 +139,5 @@ def test_throttled_view_writes_are_retried_by_redelivery_and_nothing_is_half_wri
     failed_at = int(first.failures[0])
     redelivered = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) >= failed_at]
     assert process(redelivered, projector.project).failures == []
-    for account in ("a", "b"):
-        assert views.load(stream_id(account)).view == fold_view(store, stream_id(account), 4)
+    for counter in ("a", "b"):
+        assert views.load(stream_id(counter)).view == fold_view(store, stream_id(counter), 4)

@@ -1,16 +1,13 @@
-"""The repository over in-memory stores: loading, caching, conflicts, time travel."""
+"""The repository over in-memory stores: loading, caching, conflicts, time travel (on the neutral
+counters fixture)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
-from accounts.commands import CloseAccount, Deposit, OpenAccount, Transfer, Withdraw
-from accounts.decider import decide_transfer, stream_id
-from accounts.events import Deposited
-from accounts.repository import AccountRepository, account_repository
-from accounts.state import Account
 from adapters.commit_item import to_item
 from adapters.event_store_dynamodb import DynamoDBEventStore
 from bench.replay import QueryPages
@@ -20,7 +17,20 @@ from eventcore.errors import DomainError, IntegrityError
 from eventcore.events import StoredEvent
 from eventcore.hashchain import seal, verify
 from eventcore.memory import InMemoryEventStore, InMemorySnapshotStore
+from eventcore.repository import Repository
 from eventcore.store import ConcurrencyError
+from tests.counters import (
+    Add,
+    Added,
+    Counter,
+    Move,
+    Start,
+    Stop,
+    Take,
+    counter_repository,
+    decide_move,
+    stream_id,
+)
 
 A, B = stream_id("a"), stream_id("b")
 
@@ -30,7 +40,7 @@ def meta(n: int = 0, actor: str = "tester") -> CommitMeta:
 
 
 def fresh(store: InMemoryEventStore, snapshots: InMemorySnapshotStore | None = None):
-    return account_repository(store, snapshots, StateCache())
+    return counter_repository(store, snapshots, StateCache())
 
 
 def counted_reads(store: InMemoryEventStore) -> list[tuple[object, ...]]:
@@ -46,26 +56,26 @@ def counted_reads(store: InMemoryEventStore) -> list[tuple[object, ...]]:
     return reads
 
 
-def opened(repo: AccountRepository, stream: str = A, balance: int = 0) -> None:
-    repo.handle(stream, OpenAccount("Ada", "EUR"), meta(0))
-    if balance:
-        repo.handle(stream, Deposit(balance), meta(1))
+def opened(repo: Repository[Any, Counter, Any], stream: str = A, total: int = 0) -> None:
+    repo.handle(stream, Start("Ada", "EUR"), meta(0))
+    if total:
+        repo.handle(stream, Add(total), meta(1))
 
 
 def test_handle_appends_and_returns_the_new_state():
     store = InMemoryEventStore()
     repo = fresh(store)
     opened(repo)
-    after = repo.handle(A, Deposit(250), meta(2))
-    assert (after.state.balance, after.version) == (250, 2)
+    after = repo.handle(A, Add(250), meta(2))
+    assert (after.state.total, after.version) == (250, 2)
     assert repo.load(A) == after
-    assert account_repository(store).load(A) == after  # a cold load agrees with the cache
+    assert counter_repository(store).load(A) == after  # a cold load agrees with the cache
 
 
 def test_commits_carry_metadata_and_a_verifiable_chain():
     store = InMemoryEventStore()
     repo = fresh(store)
-    opened(repo, balance=5)
+    opened(repo, total=5)
     commits = list(store.read(A))
     assert [c.meta.command_id for c in commits] == ["cmd-0", "cmd-1"]
     assert commits[1].meta.actor == "tester"
@@ -75,8 +85,8 @@ def test_commits_carry_metadata_and_a_verifiable_chain():
 def test_recorded_times_never_go_backwards_within_a_stream():
     store = InMemoryEventStore()
     repo = fresh(store)
-    repo.handle(A, OpenAccount("Ada", "EUR"), meta(30))
-    repo.handle(A, Deposit(1), meta(10))  # a writer with a slow clock
+    repo.handle(A, Start("Ada", "EUR"), meta(30))
+    repo.handle(A, Add(1), meta(10))  # a writer with a slow clock
     times = [c.meta.recorded_at for c in store.read(A)]
     assert times == sorted(times)
 
@@ -86,75 +96,75 @@ def test_a_rule_violation_writes_nothing():
     repo = fresh(store)
     opened(repo)
     with pytest.raises(DomainError):
-        repo.handle(A, Withdraw(1), meta(2))
+        repo.handle(A, Take(1), meta(2))
     assert store.appends == 1
 
 
 def test_a_stale_cache_is_caught_by_the_condition_and_refreshed():
     store = InMemoryEventStore()
     first, second = fresh(store), fresh(store)
-    opened(first, balance=100)
+    opened(first, total=100)
     second.load(A)  # second's cache now holds version 2
-    first.handle(A, Withdraw(60), meta(3))
-    # second decides on a stale balance of 100, loses the race, refreshes, and decides again.
+    first.handle(A, Take(60), meta(3))
+    # second decides on a stale total of 100, loses the race, refreshes, and decides again.
     with pytest.raises(DomainError) as caught:
-        second.handle(A, Withdraw(60), meta(4))
-    assert caught.value.code == "insufficient_funds"
-    after = second.handle(A, Withdraw(40), meta(5))
-    assert (after.state.balance, after.version) == (0, 4)
+        second.handle(A, Take(60), meta(4))
+    assert caught.value.code == "not_enough"
+    after = second.handle(A, Take(40), meta(5))
+    assert (after.state.total, after.version) == (0, 4)
 
 
 def test_a_refusal_on_a_stale_cache_is_decided_again_on_fresh_state():
-    # Two containers: the first still caches the account as opened (balance 0) when the
+    # Two containers: the first still caches the counter as started (total 0) when the
     # second deposits. A withdrawal decided on that cache would be refused without any write
     # whose condition could catch the staleness.
     store = InMemoryEventStore()
     first, second = fresh(store), fresh(store)
     opened(first)
-    second.handle(A, Deposit(100), meta(1))
-    after = first.handle(A, Withdraw(60), meta(2))
-    assert (after.state.balance, after.version) == (40, 3)
+    second.handle(A, Add(100), meta(1))
+    after = first.handle(A, Take(60), meta(2))
+    assert (after.state.total, after.version) == (40, 3)
 
 
-def test_a_transfer_refused_on_stale_caches_is_decided_again():
+def test_a_move_refused_on_stale_caches_is_decided_again():
     store = InMemoryEventStore()
     first, second = fresh(store), fresh(store)
     opened(first, A)
     opened(first, B)
-    second.handle(A, Deposit(100), meta(1))
+    second.handle(A, Add(100), meta(1))
     source, target = first.execute(
         [A, B],
-        lambda s: decide_transfer(Transfer("t", "a", "b", 70), s[0].state, s[1].state),
+        lambda s: decide_move(Move("t", "a", "b", 70), s[0].state, s[1].state),
         meta(2),
     )
-    assert (source.state.balance, target.state.balance) == (30, 70)
+    assert (source.state.total, target.state.total) == (30, 70)
 
 
 def test_a_refusal_that_fresh_state_confirms_costs_one_read_and_writes_nothing():
     store = InMemoryEventStore()
     repo = fresh(store)
-    opened(repo, balance=50)
+    opened(repo, total=50)
     reads = counted_reads(store)
     appends = store.appends
     with pytest.raises(DomainError) as caught:
-        repo.handle(A, Withdraw(60), meta(2))
-    assert caught.value.code == "insufficient_funds"
+        repo.handle(A, Take(60), meta(2))
+    assert caught.value.code == "not_enough"
     assert (len(reads), store.appends) == (1, appends)
     with pytest.raises(DomainError):  # not from the cache: refused at once, no second read
-        account_repository(store).handle(A, Withdraw(60), meta(3))
+        counter_repository(store).handle(A, Take(60), meta(3))
     assert len(reads) == 2
 
 
 def test_a_final_refusal_is_trusted_on_a_cached_state():
-    # A closed account never reopens: refusing a deposit needs no second look at the table.
+    # A stopped counter never restarts: refusing an addition needs no second look at the table.
     store = InMemoryEventStore()
     repo = fresh(store)
     opened(repo)
-    repo.handle(A, CloseAccount(), meta(1))
+    repo.handle(A, Stop(), meta(1))
     reads = counted_reads(store)
     with pytest.raises(DomainError) as caught:
-        repo.handle(A, Deposit(5), meta(2))
-    assert (caught.value.code, reads) == ("account_closed", [])
+        repo.handle(A, Add(5), meta(2))
+    assert (caught.value.code, reads) == ("stopped", [])
 
 
 def test_conflicts_beyond_the_attempt_limit_surface():
@@ -169,66 +179,66 @@ def test_conflicts_beyond_the_attempt_limit_surface():
             super().append(commits, receipt)
 
     store = Racing()
-    repo = account_repository(store, max_attempts=3)
+    repo = counter_repository(store, max_attempts=3)
     opened(repo)
     store.racing = True
     with pytest.raises(ConcurrencyError):
-        repo.handle(A, Deposit(5), meta(1))
+        repo.handle(A, Add(5), meta(1))
     assert [c.meta.command_id for c in store.read(A, after=1)] == ["rival"] * 3
 
 
-def test_a_transfer_appends_both_sides_in_one_append():
+def test_a_move_appends_both_sides_in_one_append():
     store = InMemoryEventStore()
     repo = fresh(store)
     opened(repo, A, 100)
     opened(repo, B)
-    command = Transfer("t-1", "a", "b", 30)
+    command = Move("t-1", "a", "b", 30)
     before = store.appends
     source, target = repo.execute(
-        [A, B], lambda s: decide_transfer(command, s[0].state, s[1].state), meta(5)
+        [A, B], lambda s: decide_move(command, s[0].state, s[1].state), meta(5)
     )
     assert store.appends == before + 1
-    assert (source.state.balance, target.state.balance) == (70, 30)
+    assert (source.state.total, target.state.total) == (70, 30)
 
 
 def test_snapshots_are_used_and_ignored_when_their_schema_differs():
     store, snapshots = InMemoryEventStore(), InMemorySnapshotStore()
     repo = fresh(store, snapshots)
-    opened(repo, balance=10)
+    opened(repo, total=10)
     for n in range(5):
-        repo.handle(A, Deposit(1), meta(n + 2))
-    snapshots.save(repo.snapshot_of(repo.load(A)))  # at version 7, balance 15
-    repo.handle(A, Deposit(100), meta(9))
-    cold = account_repository(store, snapshots)
-    assert cold.load(A).state.balance == 115
+        repo.handle(A, Add(1), meta(n + 2))
+    snapshots.save(repo.snapshot_of(repo.load(A)))  # at version 7, total 15
+    repo.handle(A, Add(100), meta(9))
+    cold = counter_repository(store, snapshots)
+    assert cold.load(A).state.total == 115
 
-    # A snapshot that claims a different balance proves the snapshot is what was used...
-    lying = replace(repo.snapshot_of(repo.load(A)), version=7, state={**vars_of(15), "balance": 1})
+    # A snapshot that claims a different total proves the snapshot is what was used...
+    lying = replace(repo.snapshot_of(repo.load(A)), version=7, state={**vars_of(15), "total": 1})
     snapshots.save(lying)
-    assert cold.load(A).state.balance == 101
+    assert cold.load(A).state.total == 101
     # ...and one written under another state schema is ignored.
     # ...and a newer one written under another state schema is ignored: full replay instead.
     snapshots.save(replace(lying, schema_version=99, version=8))
-    assert cold.load(A).state.balance == 115
+    assert cold.load(A).state.total == 115
 
 
-def vars_of(balance: int) -> dict[str, object]:
-    return {"status": "open", "owner": "Ada", "currency": "EUR", "balance": balance}
+def vars_of(total: int) -> dict[str, object]:
+    return {"status": "running", "label": "Ada", "unit": "EUR", "total": total}
 
 
 def test_time_travel_by_version_and_by_time():
     store, snapshots = InMemoryEventStore(), InMemorySnapshotStore()
     repo = fresh(store, snapshots)
-    opened(repo, balance=10)  # versions 1, 2 at :00 and :01
-    repo.handle(A, Deposit(5), meta(20))  # version 3
+    opened(repo, total=10)  # versions 1, 2 at :00 and :01
+    repo.handle(A, Add(5), meta(20))  # version 3
     snapshots.save(repo.snapshot_of(repo.load(A)))
-    repo.handle(A, Deposit(7), meta(40))  # version 4
-    assert repo.load_at(A, version=1).state == Account("open", "Ada", "EUR", 0)
-    assert repo.load_at(A, version=3).state.balance == 15
-    assert repo.load_at(A, version=4).state.balance == 22
+    repo.handle(A, Add(7), meta(40))  # version 4
+    assert repo.load_at(A, version=1).state == Counter("running", "Ada", "EUR", 0)
+    assert repo.load_at(A, version=3).state.total == 15
+    assert repo.load_at(A, version=4).state.total == 22
     assert repo.load_at(A, version=5) is None
     assert repo.load_at(A, version=0) is None
-    assert repo.load_at(A, at="2026-11-28T10:00:30.000000Z").state.balance == 15
+    assert repo.load_at(A, at="2026-11-28T10:00:30.000000Z").state.total == 15
     assert repo.load_at(A, at="2026-11-28T10:00:01.000000Z").version == 2
     assert repo.load_at(A, at="2026-11-28T09:00:00.000000Z") is None
     assert repo.load_at(B, version=1) is None
@@ -239,12 +249,12 @@ def test_folding_stops_at_a_version_inside_a_commit_and_never_goes_past_it():
     repo = fresh(store)
     opened(repo)
     for n in (1, 2):  # two commits of two events each: versions 2-3 and 4-5
-        repo.execute([A], lambda s: [[Deposited(amount=100), Deposited(amount=10)]], meta(n))
+        repo.execute([A], lambda s: [[Added(n=100), Added(n=10)]], meta(n))
     first, second = list(store.read(A))[1:]
     at_one = repo.load_at(A, version=1)
     assert at_one is not None
     at_two = repo.fold(at_one, [first, second], to_version=2)
-    assert (at_two.version, at_two.state.balance) == (2, 100)
+    assert (at_two.version, at_two.state.total) == (2, 100)
     at_three = repo.load_at(A, version=3)
     assert at_three is not None
     # A start already past `to_version` folds nothing more.
@@ -255,32 +265,32 @@ def test_events_after_the_version_asked_for_are_not_loaded():
     # A commit whose last event this code cannot read (a newer schema): the state before it
     # is still there to be read, from the DynamoDB items as from memory.
     events = [
-        StoredEvent("AccountOpened", 2, {"owner": "Ada", "currency": "EUR"}),
-        StoredEvent("Deposited", 1, {"amount": 5}),
-        StoredEvent("Deposited", 9, {"amount": 5}),
+        StoredEvent("Started", 2, {"label": "Ada", "unit": "EUR"}),
+        StoredEvent("Added", 1, {"n": 5}),
+        StoredEvent("Added", 9, {"n": 5}),
     ]
     commit = seal(A, 1, events, meta(), GENESIS_HASH)
     items = QueryPages([to_item(commit)])
     for store in (InMemoryEventStore(), DynamoDBEventStore(items, "events")):
         if isinstance(store, InMemoryEventStore):
             store.append([commit])
-        repo = account_repository(store)
+        repo = counter_repository(store)
         at_two = repo.load_at(A, version=2)
         assert at_two is not None
-        assert (at_two.version, at_two.state.balance) == (2, 5)
+        assert (at_two.version, at_two.state.total) == (2, 5)
         with pytest.raises(IntegrityError, match="newer than this code"):
             repo.load(A)
 
 
 def test_commits_after_the_time_asked_for_are_not_loaded():
-    opening = seal(A, 1, [StoredEvent("AccountOpened", 1, {"owner": "Ada"})], meta(1), GENESIS_HASH)
-    later = seal(A, 2, [StoredEvent("Deposited", 1, {"amount": 5})], meta(2), opening.hash)
+    opening = seal(A, 1, [StoredEvent("Started", 1, {"label": "Ada"})], meta(1), GENESIS_HASH)
+    later = seal(A, 2, [StoredEvent("Added", 1, {"n": 5})], meta(2), opening.hash)
     unreadable = to_item(later)
     unreadable["events"] = {"S": "[{not json"}
-    repo = account_repository(DynamoDBEventStore(QueryPages([to_item(opening), unreadable]), "e"))
+    repo = counter_repository(DynamoDBEventStore(QueryPages([to_item(opening), unreadable]), "e"))
     at = repo.load_at(A, at=meta(1).recorded_at)
     assert at is not None
-    assert (at.version, at.state.status) == (1, "open")
+    assert (at.version, at.state.status) == (1, "running")
     with pytest.raises(ValueError, match="key must be a string"):
         repo.load(A)
 
@@ -293,10 +303,10 @@ def test_threads_racing_on_one_stream_lose_nothing_and_double_nothing():
     accepted: list[int] = []
 
     def worker(thread: int) -> None:
-        repo = account_repository(store, cache=StateCache(), max_attempts=50)
+        repo = counter_repository(store, cache=StateCache(), max_attempts=50)
         for i in range(100):
             amount = thread * 1000 + i + 1
-            repo.handle(A, Deposit(amount), meta(1))
+            repo.handle(A, Add(amount), meta(1))
             accepted.append(amount)
 
     threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
@@ -306,5 +316,5 @@ def test_threads_racing_on_one_stream_lose_nothing_and_double_nothing():
         thread.join()
     commits = list(store.read(A))
     assert [c.version for c in commits] == list(range(1, 802))
-    assert sorted(c.events[0].data["amount"] for c in commits[1:]) == sorted(accepted)
-    assert account_repository(store).load(A).state.balance == sum(accepted)
+    assert sorted(c.events[0].data["n"] for c in commits[1:]) == sorted(accepted)
+    assert counter_repository(store).load(A).state.total == sum(accepted)

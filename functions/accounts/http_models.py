@@ -1,11 +1,14 @@
-"""Request and response bodies of the HTTP API (they make the OpenAPI document)."""
+"""Request and response bodies of the accounts' routes (they make their part of the OpenAPI
+document)."""
 
 from __future__ import annotations
 
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictInt
+
+from httpkernel.models import Body
 
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
 
@@ -25,10 +28,6 @@ Amount = Annotated[
     Field(ge=1, le=10**12, description="integer minor units (cents), 1 to 10^12"),
     BeforeValidator(_integral),
 ]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # What an owner's name may not contain: control characters (C0 and C1), line and paragraph
@@ -106,31 +105,6 @@ class AccountBody(BaseModel):
     version: int
 
 
-class EventBody(BaseModel):
-    version: int
-    type: str
-    schema_version: int
-    data: dict[str, Any]
-    recorded_at: str = Field(description="ISO-8601 UTC")
-    command_id: str
-    correlation_id: str
-    actor: str
-    hash: str = Field(
-        description="SHA-256 of the commit holding this event, chained to the one before"
-    )
-
-
-class EventsPage(BaseModel):
-    events: list[EventBody]
-    next_after: int | None
-
-
 class AccountsPage(BaseModel):
     accounts: list[AccountBody]
     next_cursor: str | None
-
-
-class ErrorBody(BaseModel):
-    error: str = Field(description="stable machine-readable code")
-    message: str
-    details: list[dict[str, Any]] | None = None

@@ -1,9 +1,9 @@
-"""JSON Schemas of the integration events, one per event type and schema version.
+"""JSON Schemas of integration events, one per event type and schema version.
 
-Each schema is the integration envelope (`IntegrationEvent`) with `type` and `schema_version`
-pinned and `data` typed by the registered event model of that version, so a subscriber can
-validate what it receives or generate code from it. `esctl schemas` writes them to
-docs/events/<Type>.v<N>.schema.json, and a test keeps those files equal to what this returns.
+Each schema is a feed's envelope with `type` and `schema_version` pinned and `data` typed by the
+registered event model of that version, so a subscriber can validate what it receives or
+generate code from it. `esctl schemas` writes them to docs/events/<Type>.v<N>.schema.json, and a
+test keeps those files equal to what this returns.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from accounts.events import registry
-from accounts.integration import SOURCE, IntegrationEvent
-from eventcore.events import Event
+from eventcore.events import Event, EventRegistry
+from eventcore.integration import IntegrationEvent, IntegrationFeed
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -38,13 +37,13 @@ def _data_model(model: type[Event], name: str, version: int) -> type[BaseModel]:
     )
 
 
-def envelope_model(model: type[Event]) -> type[IntegrationEvent]:
-    """`IntegrationEvent` with `type`, `schema_version` and `data` fixed to one event model."""
+def envelope_model(model: type[Event], feed: IntegrationFeed) -> type[IntegrationEvent]:
+    """The feed's envelope with `type`, `schema_version` and `data` fixed to one event model."""
     name = str(model.model_fields["type"].default)
     version = int(model.model_fields["schema_version"].default)
     doc = (
-        f"EventBridge `detail` of a ledger {name} event, schema version {version}"
-        f" (source `{SOURCE}`, detail-type `{name}`)."
+        f"EventBridge `detail` of a {name} event, schema version {version}"
+        f" (source `{feed.source}`, detail-type `{name}`)."
     )
     pinned: dict[str, Any] = {
         "type": (Literal[name], Field(description="The event type; also the `detail-type`")),
@@ -53,7 +52,7 @@ def envelope_model(model: type[Event]) -> type[IntegrationEvent]:
     }
     return create_model(
         f"{name}V{version}",
-        __base__=IntegrationEvent,
+        __base__=feed.envelope,
         __doc__=f"{doc} {model.__doc__}" if model.__doc__ else doc,
         **pinned,
     )
@@ -63,10 +62,10 @@ def file_name(model: type[Event]) -> str:
     return f"{model.model_fields['type'].default}.v{model.model_fields['schema_version'].default}"
 
 
-def json_schemas() -> dict[str, dict[str, Any]]:
-    """`<Type>.v<N>.schema.json` -> its JSON Schema, for every registered event model."""
+def json_schemas(registry: EventRegistry, feed: IntegrationFeed) -> dict[str, dict[str, Any]]:
+    """`<Type>.v<N>.schema.json` -> its JSON Schema, for every event model of the registry."""
     schemas: dict[str, dict[str, Any]] = {}
     for model in sorted(registry.models(), key=file_name):
-        schema = envelope_model(model).model_json_schema()
+        schema = envelope_model(model, feed).model_json_schema()
         schemas[f"{file_name(model)}.schema.json"] = {"$schema": JSON_SCHEMA_DIALECT, **schema}
     return schemas

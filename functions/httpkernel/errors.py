@@ -7,13 +7,17 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-# Domain codes that are not plain business-rule conflicts (409).
-_STATUS_BY_CODE = {
-    "not_found": 404,
-    "version_mismatch": 412,
-    "idempotency_key_reused": 422,
-    "invalid_amount": 422,
+from eventcore.errors import DomainError, ErrorKind
+
+# Every domain error is answered by its kind; its code and message go in the body.
+STATUS_BY_KIND = {
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.INVALID: 422,
+    ErrorKind.PRECONDITION_FAILED: 412,
+    ErrorKind.UNAVAILABLE: 503,
 }
+RETRY_AFTER_SECONDS = 1
 
 
 class HttpError(Exception):
@@ -24,8 +28,8 @@ class HttpError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def status_for(code: str) -> int:
-    return _STATUS_BY_CODE.get(code, 409)
+def status_for(failure: DomainError) -> int:
+    return STATUS_BY_KIND[failure.kind]
 
 
 def error(

@@ -10,8 +10,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel
 
-from accounts.ledger import Request
-from handlers.http_errors import HttpError
+from application.requests import Request
+from httpkernel.errors import HttpError
 
 # RFC 9110 visible characters; the key may be sent as a structured-field string ("...").
 IDEMPOTENCY_KEY_PATTERN = r'^"?[\x21-\x7e]{1,128}?"?$'

@@ -1,0 +1,50 @@
+"""A stream's history as stored, a page at a time: every event with who, when, why and its
+commit's hash, in its original schema version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain, islice
+from typing import Any
+
+from eventcore.commits import Commit
+from eventcore.store import EventStore
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    events: list[dict[str, Any]]
+    next_after: int | None
+
+
+def history(store: EventStore, stream_id: str, after: int, limit: int) -> HistoryPage | None:
+    """Up to `limit` events after version `after`, or None when the stream does not exist."""
+    first = store.commit_containing(stream_id, after + 1)
+    if first is None:
+        if after == 0 or store.commit_containing(stream_id, 1) is None:
+            return None
+        return HistoryPage([], None)
+    commits = chain([first], store.read(stream_id, after=first.version))
+    wanted = list(islice(_events_after(commits, after), limit + 1))
+    more = len(wanted) > limit
+    events = wanted[:limit]
+    return HistoryPage(events, events[-1]["version"] if more else None)
+
+
+def _events_after(commits: Iterator[Commit], after: int) -> Iterator[dict[str, Any]]:
+    for commit in commits:
+        for offset, event in enumerate(commit.events):
+            version = commit.version + offset
+            if version > after:
+                yield {
+                    "version": version,
+                    "type": event.type,
+                    "schema_version": event.schema_version,
+                    "data": dict(event.data),
+                    "recorded_at": commit.meta.recorded_at,
+                    "command_id": commit.meta.command_id,
+                    "correlation_id": commit.meta.correlation_id,
+                    "actor": commit.meta.actor,
+                    "hash": commit.hash,
+                }

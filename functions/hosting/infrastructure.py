@@ -1,0 +1,46 @@
+"""The port the composition root fills with real storage (DynamoDB, S3) or with memory."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from eventcore.read_models import ReadModel, ViewReader
+from eventcore.snapshots import SnapshotStore
+from eventcore.store import EventStore
+
+if TYPE_CHECKING:  # the HTTP functions never load the projector
+    from eventcore.projector import ViewStore
+
+V = TypeVar("V")
+
+
+class Infrastructure(Protocol):
+    """Where the platform keeps what it keeps, and the knobs that come with the deployment."""
+
+    @property
+    def state_cache_size(self) -> int:
+        """Streams a warm container keeps in memory, per category (0: none)."""
+        ...
+
+    @property
+    def receipt_ttl(self) -> timedelta:
+        """How long idempotency receipts are kept (at least)."""
+        ...
+
+    @property
+    def snapshot_every(self) -> int | None:
+        """When set, overrides every domain's own snapshot cadence."""
+        ...
+
+    def event_store(self) -> EventStore: ...
+
+    def snapshot_store(self) -> SnapshotStore: ...
+
+    def views(self, model: ReadModel[V]) -> ViewReader[V]:
+        """Reading the read model's live views."""
+        ...
+
+    def view_store(self, model: ReadModel[V]) -> ViewStore[V]:
+        """Writing the read model's live views (the projector's side)."""
+        ...

@@ -1,0 +1,10 @@
+"""Names the stack gives and the functions look up, in the one form both use."""
+
+from __future__ import annotations
+
+SLOTS = ("blue", "green")
+
+
+def read_model_env_var(model: str, slot: str) -> str:
+    """The environment variable naming a read model's table of one slot: `ACCOUNTS_TABLE_BLUE`."""
+    return f"{model.upper()}_TABLE_{slot.upper()}"

@@ -1,0 +1,124 @@
+"""Hosting domains: descriptors are checked, catalogues refuse domains that would collide, and a
+host runs a catalogue on memory exactly as on AWS (services, read models, routes)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from accounts.domain import ACCOUNTS
+from application.requests import Request
+from eventcore.events import EventRegistry
+from eventcore.integration import IntegrationFeed
+from eventcore.read_models import ReadModel
+from handlers.settings import Settings
+from hosting.catalogue import Catalogue
+from hosting.domain import Domain
+from hosting.host import Host
+from hosting.memory import InMemoryInfrastructure
+from tests.counters import COUNTERS, CounterCodec, decider, registry
+from tests.http import http_event
+
+
+def counters(**changes: Any) -> Domain[Any]:
+    domain: Domain[Any] = Domain(
+        name="counters",
+        category="Counter",
+        registry=registry,
+        decider=decider,
+        codec=CounterCodec(),
+        service=lambda platform: platform,
+        read_models=(COUNTERS,),
+    )
+    return dataclasses.replace(domain, **changes)
+
+
+def test_a_catalogue_finds_the_domain_of_a_stream() -> None:
+    catalogue = Catalogue([ACCOUNTS, counters()])
+    assert catalogue.for_stream("Counter-7") is catalogue.domains[1]
+    assert catalogue.for_stream("Account-7f1c2a9e-4b1d") is ACCOUNTS
+    assert catalogue.for_stream("Order-1") is None
+    assert catalogue.read_model("counters") == (catalogue.domains[1], COUNTERS)
+    assert catalogue.sources() == ["ledger.accounts"]
+
+
+@pytest.mark.parametrize(
+    ("clash", "message"),
+    [
+        ({"name": "accounts"}, "domain name accounts"),
+        ({"category": "Account"}, "category Account"),
+        ({"read_models": (dataclasses.replace(COUNTERS, name="accounts"),)}, "read model"),
+        ({"integration": IntegrationFeed("ledger.accounts")}, "integration source"),
+        ({"registry": ACCOUNTS.registry}, "event type"),
+    ],
+)
+def test_a_catalogue_refuses_domains_that_collide(clash: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Catalogue([ACCOUNTS, counters(**clash)])
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"category": "counter"}, "capitalised"),
+        ({"category": "Count-er"}, "capitalised"),
+        ({"name": "Counters"}, "domain name"),
+        ({"snapshot_every": 0}, "at least 1"),
+        ({"read_models": ()}, "declare a read model"),
+    ],
+)
+def test_a_descriptor_is_checked_when_declared(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        counters(**changes)
+    assert counters(read_models=(), snapshot_every=None).read_models == ()
+
+
+def test_read_models_and_feeds_are_checked_when_declared() -> None:
+    with pytest.raises(ValueError, match="read model name"):
+        ReadModel("Counters", "counter_id", COUNTERS.projection, COUNTERS.codec)
+    with pytest.raises(ValueError, match="key"):
+        ReadModel("counters", "version", COUNTERS.projection, COUNTERS.codec)
+    with pytest.raises(ValueError, match="aws"):
+        IntegrationFeed("aws.ledger")
+    with pytest.raises(ValueError, match="catalogue needs"):
+        Catalogue([])
+    assert EventRegistry().models() == []
+
+
+def test_settings_find_every_read_models_tables() -> None:
+    settings = Settings.from_env(
+        {
+            "EVENTS_TABLE": "e",
+            "IDEMPOTENCY_TABLE": "i",
+            "PROJECTIONS_TABLE": "p",
+            "SNAPSHOT_BUCKET": "b",
+            "ACCOUNTS_TABLE_BLUE": "a-blue",
+            "ACCOUNTS_TABLE_GREEN": "a-green",
+            "ORDER_LINES_TABLE_BLUE": "o-blue",
+            "ORDER_LINES_TABLE_GREEN": "o-green",
+        }
+    )
+    assert settings.read_model_tables == {
+        "accounts": {"blue": "a-blue", "green": "a-green"},
+        "order_lines": {"blue": "o-blue", "green": "o-green"},
+    }
+    assert settings.snapshot_every is None
+
+
+def test_the_accounts_run_on_memory_through_their_service_and_their_routes() -> None:
+    host = Host(Catalogue([ACCOUNTS]), InMemoryInfrastructure())
+    ledger = host.service("accounts")
+    opened = ledger.open_account("Ada", "EUR", Request("open-1", "f1"))
+    account = opened.body["account_id"]
+    ledger.deposit(account, 250, Request("deposit-1", "f2"))
+    assert ledger.views.get(account) is None  # read models catch up when asked, as on AWS
+    host.catch_up()
+    assert ledger.account(account).balance == 250
+    event = http_event("GET", f"/accounts/{account}")
+    reply = host.http_app.handle(event, None, frozenset({"GET"}))  # type: ignore[arg-type]
+    assert (reply["statusCode"], json.loads(reply["body"])["balance"]) == (200, 250)
+    # Services and views are built once per host, as per warm container.
+    assert host.service("accounts") is ledger
