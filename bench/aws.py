@@ -9,11 +9,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from accounts.repository import account_repository
 from adapters.commit_item import to_item
 from adapters.event_store_dynamodb import DynamoDBEventStore
 from adapters.snapshot_store_s3 import S3SnapshotStore
 from bench.histories import account_commits
+from domains.accounts.repository import account_repository
 from eventcore.commits import Commit
 from eventcore.snapshotting import SnapshotWriter
 from handlers.settings import Settings
@@ -121,10 +121,10 @@ class Stack:
     @contextmanager
     def started(cls) -> Iterator[Stack]:
         import boto3
-        from installed_domains import DOMAINS
         from moto import mock_aws
 
         from esctl.provision import provision
+        from installed_domains import DOMAINS
 
         with mock_aws():
             dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")

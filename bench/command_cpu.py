@@ -50,11 +50,10 @@ def bare_resolver() -> APIGatewayHttpResolver:
 
 
 def _in_memory_host() -> Any:
-    from installed_domains import DOMAINS
-
     from handlers.bootstrap import API
     from hosting.host import Host
     from hosting.memory import InMemoryInfrastructure
+    from installed_domains import DOMAINS
 
     return Host(DOMAINS, InMemoryInfrastructure(), api=API)
 

@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from accounts.events import AccountOpened, AccountOpenedV1, Deposited, Withdrawn, registry
+from domains.accounts.events import AccountOpened, AccountOpenedV1, Deposited, Withdrawn, registry
 from eventcore.commits import GENESIS_HASH, Commit, CommitMeta, format_time
 from eventcore.events import Event
 from eventcore.hashchain import seal

@@ -16,9 +16,6 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-from installed_domains import DOMAINS
-
-from accounts.decider import CATEGORY
 from bench.aws import (
     DYNAMODB_READS,
     DYNAMODB_WRITES,
@@ -31,10 +28,12 @@ from bench.aws import (
 from bench.core import Benchmark, Context, Result
 from bench.histories import account_commits
 from bench.lambda_events import stream_record
+from domains.accounts.decider import CATEGORY
 from eventcore.commits import Commit
 from handlers.aws_infrastructure import AwsInfrastructure
 from handlers.stream_batch import process
 from hosting.host import Host
+from installed_domains import DOMAINS
 
 KEY = "projector_writes_per_batch"
 BATCH = 100

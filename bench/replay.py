@@ -26,12 +26,12 @@ from typing import Any
 import botocore.session
 from botocore.parsers import create_parser
 
-from accounts.events import Deposited, Withdrawn
-from accounts.repository import account_repository
 from adapters.commit_item import Item, to_item
 from adapters.event_store_dynamodb import DynamoDBEventStore
 from bench.core import Benchmark, Context, Result, ratio, rounded
 from bench.histories import account_commits, account_events
+from domains.accounts.events import Deposited, Withdrawn
+from domains.accounts.repository import account_repository
 from eventcore.memory import InMemoryEventStore
 
 KEY = "replay_vs_pyeventsourcing"

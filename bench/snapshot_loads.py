@@ -21,9 +21,9 @@ import gc
 import time
 from typing import Any
 
-from accounts.repository import account_repository
 from bench.aws import EmulatorTime, Requests, Stack
 from bench.core import Benchmark, Context, Result, median, ratio, rounded
+from domains.accounts.repository import account_repository
 
 KEY = "snapshot_load_flatness"
 SMALL, LARGE = 100, 10_000

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from installed_domains import DOMAINS
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -25,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from esctl.connection import Target, configure
+from installed_domains import DOMAINS
 
 if TYPE_CHECKING:
     from handlers.aws_infrastructure import AwsInfrastructure
@@ -309,6 +309,10 @@ def tail(
     queue_url: Annotated[
         str | None, typer.Option(help="the subscribed queue (default: the example subscription's)")
     ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(help="print only this integration source's events (repeatable)"),
+    ] = None,
 ) -> None:
     """Print integration events as they reach the example subscription's queue, then delete them.
 
@@ -337,6 +341,7 @@ def tail(
                 idle_seconds=idle_seconds,
                 # Server-side long polls on AWS; the local AWS is polled instead (see tail()).
                 wait_seconds=0 if local else (20 if follow else min(20, int(idle_seconds))),
+                sources=frozenset(source) if source else None,
             )
     except ClientError as failed:
         errors.print(f"[red]{failed}[/red]")

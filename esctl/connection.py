@@ -38,7 +38,7 @@ class Target:
 
 
 def configure(target: Target, catalogue: Catalogue) -> dict[str, str]:
-    """Point this process (and `handlers.dependencies`) at the target; return what was set.
+    """Point this process (and `handlers.bootstrap`) at the target; return what was set.
 
     Names come from, in order: the environment (EVENTS_TABLE, ...), the stack's outputs when
     `--stack` is given, else the stage's naming convention (tables only: a deployed bucket's

@@ -2,7 +2,9 @@
 
 Each message is printed as one line and then deleted, so a second `tail` shows only what came
 after. A message is deleted only after it was printed: stopping half-way (Ctrl-C) leaves the
-rest on the queue, to reappear once their visibility timeout ends.
+rest on the queue, to reappear once their visibility timeout ends. With sources given, only
+their events are printed, and the others are deleted all the same: the example queue is a
+window on the feed, not a subscriber's own queue.
 """
 
 from __future__ import annotations
@@ -14,6 +16,14 @@ from typing import Any
 
 POLL_INTERVAL = 0.2
 MAX_MESSAGES = 10  # the most one ReceiveMessage returns
+
+
+def source_of(body: str) -> str | None:
+    try:
+        source = json.loads(body).get("source")
+    except (ValueError, AttributeError):
+        return None
+    return source if isinstance(source, str) else None
 
 
 def format_event(body: str) -> str:
@@ -39,6 +49,7 @@ def tail(
     wait_seconds: int = 0,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    sources: frozenset[str] | None = None,
 ) -> int:
     """Print and delete messages until stopped or, unless `follow`, until the queue has been
     empty for `idle_seconds`; return how many were printed.
@@ -56,7 +67,9 @@ def tail(
         messages = response.get("Messages", [])
         if messages:
             for message in messages:
-                emit(format_event(message["Body"]))
+                if sources is None or source_of(message["Body"]) in sources:
+                    emit(format_event(message["Body"]))
+                    printed += 1
             sqs.delete_message_batch(
                 QueueUrl=queue_url,
                 Entries=[
@@ -64,7 +77,6 @@ def tail(
                     for n, message in enumerate(messages)
                 ],
             )
-            printed += len(messages)
             last_seen = clock()
             continue
         if not follow and clock() - last_seen >= idle_seconds:

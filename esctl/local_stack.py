@@ -20,8 +20,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from installed_domains import DOMAINS
-
 from esctl.event_source import EventSourceMapping, MappingSettings
 from esctl.http_gateway import LambdaContext, LambdaHandler, serve
 from esctl.local_aws import start_moto
@@ -29,6 +27,7 @@ from esctl.metric_lines import WithoutMetricLines
 from esctl.provision import provision, provision_integration
 from esctl.stream_records import StreamReader, stream_arn
 from infra.resources import EVENT_BUS_ENV_VAR
+from installed_domains import DOMAINS
 
 REGION = "eu-west-1"
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"

@@ -8,15 +8,15 @@ host of their own (`use`), over moto or memory, with the domains they choose.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
-
-from installed_domains import DOMAINS
 
 from handlers.aws_infrastructure import AwsInfrastructure
 from handlers.settings import Settings
 from hosting.host import Host
 from httpkernel.openapi import ApiInfo
+from installed_domains import DOMAINS
 
 if TYPE_CHECKING:
     from adapters.integration_bus_eventbridge import EventBridgePublisher
@@ -32,6 +32,8 @@ API = ApiInfo(
 class _Container:
     host: Host | None = None
     publisher: EventBridgePublisher | None = None
+    # The local stack's threads share these; each is built once.
+    lock = threading.Lock()
 
 
 @cache
@@ -61,9 +63,13 @@ def aws_host(catalogue: Catalogue = DOMAINS) -> Host:
 
 
 def host() -> Host:
-    if _Container.host is None:
-        _Container.host = aws_host()
-    return _Container.host
+    current = _Container.host
+    if current is None:
+        with _Container.lock:
+            if _Container.host is None:
+                _Container.host = aws_host()
+            current = _Container.host
+    return current
 
 
 def use(replacement: Host | None) -> None:
@@ -80,9 +86,14 @@ def aws() -> AwsInfrastructure:
 
 
 def publisher() -> EventBridgePublisher:
-    if _Container.publisher is None:
-        _Container.publisher = aws().publisher()
-    return _Container.publisher
+    current = _Container.publisher
+    if current is None:
+        infrastructure = aws()  # outside the lock, which host() takes
+        with _Container.lock:
+            if _Container.publisher is None:
+                _Container.publisher = infrastructure.publisher()
+            current = _Container.publisher
+    return current
 
 
 def use_publisher(replacement: EventBridgePublisher | None) -> None:

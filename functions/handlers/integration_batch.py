@@ -2,13 +2,17 @@
 partial-batch response.
 
 Stateless and order-insensitive: each INSERT record's commit becomes one bus entry per event, in
-record order, published by its category's feed (its source, its envelope). A commit of a
-category no domain publishes is skipped and counted, never published under another source.
+record order, published by its category's feed (its source, its envelope). A domain without a
+feed publishes nothing. A commit of a category no installed domain claims is never published
+under another source: it is counted, and fails its record.
 
 Whatever cannot be published (an entry the bus kept rejecting, an entry too large for it, a
-record that cannot be read) fails its record, and the response names the lowest such sequence
-number: Lambda redelivers from there, so nothing after it is lost, and what was already
-published goes out again with the same `event_id` for subscribers to drop.
+record that cannot be read, a commit no domain claims) fails its record, and the response names
+the lowest such sequence number: Lambda redelivers from there, so nothing after it is lost, and
+what was already published goes out again with the same `event_id` for subscribers to drop. A
+record that still fails after the mapping's retries lands, described, in the publisher's
+dead-letter queue: a commit written while its domain was still being deployed to this function
+is published by a retry, not lost.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from aws_lambda_powertools import Logger
 
 from adapters.commit_item import from_item
 from adapters.integration_bus_eventbridge import BusEntry, FailedEntry
-from eventcore.categories import ByCategory
+from eventcore.categories import ByCategory, category_of
 from eventcore.commits import parse_time
 from eventcore.integration import IntegrationFeed
 
@@ -37,11 +41,15 @@ class Collected:
     # Sequence numbers of INSERT records whose commit could not be read.
     unreadable: list[str] = field(default_factory=list)
     ignored: int = 0
-    # Records of streams whose category no domain publishes.
-    unclaimed: int = 0
+    # Sequence numbers of records of streams whose category no installed domain claims.
+    unclaimed: list[str] = field(default_factory=list)
 
 
-def bus_entries(records: Iterable[dict[str, Any]], feeds: ByCategory[IntegrationFeed]) -> Collected:
+# Every installed domain's category, with its feed (None: the domain publishes nothing).
+Feeds = ByCategory[IntegrationFeed | None]
+
+
+def bus_entries(records: Iterable[dict[str, Any]], feeds: Feeds) -> Collected:
     collected = Collected()
     for record in records:
         change = record.get("dynamodb", {})
@@ -64,13 +72,16 @@ def bus_entries(records: Iterable[dict[str, Any]], feeds: ByCategory[Integration
             )
             collected.unreadable.append(sequence_number)
             continue
-        feed = feeds.get(commit.stream_id)
-        if feed is None:
-            logger.warning(
-                "no domain publishes this stream: skipped",
+        category = category_of(commit.stream_id)
+        if category not in feeds:
+            logger.error(
+                "no installed domain claims this stream: not published, its record fails",
                 extra={"stream_id": commit.stream_id, "sequence_number": sequence_number},
             )
-            collected.unclaimed += 1
+            collected.unclaimed.append(sequence_number)
+            continue
+        feed = feeds[category]
+        if feed is None:
             continue
         for envelope in feed.envelopes(commit):
             collected.entries.append(
@@ -92,14 +103,14 @@ class PublishReport:
     failed: list[FailedEntry] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     ignored: int = 0
-    unclaimed: int = 0
+    unclaimed: list[str] = field(default_factory=list)
 
     @property
     def failed_count(self) -> int:
-        return len(self.failed) + len(self.unreadable)
+        return len(self.failed) + len(self.unreadable) + len(self.unclaimed)
 
     def lowest_failed_sequence_number(self) -> str | None:
-        failed = [f.entry.key for f in self.failed] + self.unreadable
+        failed = [f.entry.key for f in self.failed] + self.unreadable + self.unclaimed
         return min(failed, key=int) if failed else None
 
     def response(self) -> dict[str, Any]:
@@ -110,9 +121,7 @@ class PublishReport:
         return {"batchItemFailures": failures}
 
 
-def publish(
-    records: Sequence[dict[str, Any]], feeds: ByCategory[IntegrationFeed], put: Publish
-) -> PublishReport:
+def publish(records: Sequence[dict[str, Any]], feeds: Feeds, put: Publish) -> PublishReport:
     collected = bus_entries(records, feeds)
     failed = put(collected.entries) if collected.entries else []
     for failure in failed:

@@ -31,5 +31,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # records land in the publisher's dead-letter queue.
     metrics.add_metric("IntegrationEventsFailed", MetricUnit.Count, report.failed_count)
     # Alarmed on: a stream no installed domain publishes (a domain missing from this deployment).
-    metrics.add_metric("RecordsUnclaimed", MetricUnit.Count, report.unclaimed)
+    metrics.add_metric("RecordsUnclaimed", MetricUnit.Count, len(report.unclaimed))
     return report.response()

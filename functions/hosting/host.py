@@ -74,6 +74,10 @@ class Host:
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
         # Threads of the local stack share one host; each part is built once, by one of them.
+        # Once built, a part is read without the lock (a dict lookup is atomic).
+        if name in self._built:
+            found: T = self._built[name]
+            return found
         with self._lock:
             if name not in self._built:
                 self._built[name] = build()
@@ -171,7 +175,10 @@ class Host:
         from eventcore.snapshotting import SnapshotWriter
         from hosting.projections import CategoryProjection
 
-        every = self.infrastructure.snapshot_every or domain.snapshot_every
+        # The stack's cadence overrides the domain's, but never turns on what it turned off.
+        every = domain.snapshot_every and (
+            self.infrastructure.snapshot_every or domain.snapshot_every
+        )
         repository = self.aggregates.repositories[domain.category]
         projectors = []
         for position, model in enumerate(domain.read_models):
@@ -207,12 +214,10 @@ class Host:
         return results
 
     @property
-    def feeds(self) -> ByCategory[IntegrationFeed]:
+    def feeds(self) -> ByCategory[IntegrationFeed | None]:
+        """Every domain's category and its feed (None: the domain publishes nothing)."""
         return self._once(
-            "feeds",
-            lambda: ByCategory(
-                {d.category: d.integration for d in self.catalogue if d.integration is not None}
-            ),
+            "feeds", lambda: ByCategory({d.category: d.integration for d in self.catalogue})
         )
 
 

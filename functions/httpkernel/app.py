@@ -6,8 +6,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
 from collections.abc import Callable, Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -63,6 +63,8 @@ class HttpApp:
             self.resolver.include_router(router)
         _map_errors(self.resolver)
         self.resolver.get(DOCUMENT_PATH, include_in_schema=False)(self._document)
+        self._docs_lock = threading.Lock()
+        self._docs_enabled = False
 
     def _document(self) -> Response[str]:
         return Response(200, "application/json", self.document())
@@ -71,13 +73,16 @@ class HttpApp:
         """The OpenAPI document, as `/openapi.json` serves it."""
         return self.resolver.get_openapi_json_schema(**self.info().document_options())
 
-    @cached_property
-    def _docs(self) -> None:
+    def _enable_docs(self) -> None:
         # Enabling Swagger UI imports Powertools' OpenAPI models (about 45 ms). Only a request
         # for the page needs them, so they are loaded by the first such request in a container
         # rather than on every cold start. A container serves one request at a time, so adding
-        # the route between requests is safe.
-        self.resolver.enable_swagger(path=DOCS_PATH, **self.info().document_options())
+        # the route between requests is safe; the lock keeps threads sharing an app (the local
+        # stack's) from adding it twice.
+        with self._docs_lock:
+            if not self._docs_enabled:
+                self.resolver.enable_swagger(path=DOCS_PATH, **self.info().document_options())
+                self._docs_enabled = True
 
     def handle(
         self, event: dict[str, Any], context: LambdaContext, methods: frozenset[str]
@@ -86,8 +91,8 @@ class HttpApp:
         refused = _guard(event, methods)
         if refused is not None:
             return refused
-        if str(event.get("rawPath", "")).endswith(DOCS_PATH):
-            self._docs  # noqa: B018 (the property's first read enables the page)
+        if str(event.get("rawPath", "")).endswith(DOCS_PATH) and not self._docs_enabled:
+            self._enable_docs()
         try:
             return self.resolver.resolve(event, context)
         except RecursionError:

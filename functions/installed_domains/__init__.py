@@ -7,7 +7,7 @@ docs/extending.md).
 
 from __future__ import annotations
 
-from accounts.domain import ACCOUNTS
+from domains.accounts.domain import ACCOUNTS
 from hosting.catalogue import Catalogue
 
 DOMAINS = Catalogue([ACCOUNTS])

@@ -4,11 +4,11 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from installed_domains import DOMAINS
 from moto import mock_aws
 
 from esctl.provision import provision
 from handlers import bootstrap
+from installed_domains import DOMAINS
 
 
 def reset_dependencies() -> None:

@@ -61,6 +61,22 @@ def test_http_functions_load_neither_the_projector_nor_the_publisher(
         assert other not in modules
 
 
+HTTP_ONLY = (
+    "aws_lambda_powertools.event_handler.api_gateway",
+    "httpkernel.app",
+    "domains.accounts.routes",
+)
+
+
+@pytest.mark.parametrize("module", ["handlers.projector", "handlers.publisher"])
+def test_stream_consumers_load_no_http_code(module: str, tmp_path: Path) -> None:
+    modules = loaded_after_import(module, tmp_path)["modules"]
+    assert isinstance(modules, list)
+    assert module in modules
+    for other in HTTP_ONLY:
+        assert other not in modules
+
+
 @pytest.mark.parametrize("module", ["handlers.commands", "handlers.queries"])
 def test_the_openapi_models_wait_for_a_request_that_needs_them(module: str, tmp_path: Path) -> None:
     # Swagger UI and GET /openapi.json load them on their first request (tested in

@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
-from accounts.views import ACCOUNTS as ACCOUNTS_VIEW
+from domains.accounts.views import ACCOUNTS as ACCOUNTS_VIEW
 from esctl.http_gateway import LambdaContext
 from esctl.stream_records import StreamReader, stream_arn
 from handlers import bootstrap, projector
@@ -140,8 +140,8 @@ def test_snapshots_are_written_every_n_versions(monkeypatch):
 def test_a_poison_stream_is_parked_on_dynamodb_and_replay_heals_it():
     import threading
 
-    from accounts.events import registry
-    from accounts.views import project_stream
+    from domains.accounts.events import registry
+    from domains.accounts.views import project_stream
     from eventcore.projector import StreamProjector
 
     stream = reader()
@@ -180,7 +180,7 @@ def test_a_poison_stream_is_parked_on_dynamodb_and_replay_heals_it():
 
 
 def test_parking_writes_the_view_and_the_register_together_or_not_at_all():
-    from accounts.events import registry
+    from domains.accounts.events import registry
     from eventcore.projector import StreamProjector
     from handlers.stream_batch import process
     from tests.faults import Throttle
@@ -256,9 +256,9 @@ def test_racing_projectors_on_dynamodb_apply_each_event_once():
         views = AwsInfrastructure(bootstrap.settings, lambda _: serialized).view_store(
             ACCOUNTS_VIEW
         )
-        from accounts.events import registry
-        from accounts.views import project_stream
         from adapters.event_store_dynamodb import DynamoDBEventStore
+        from domains.accounts.events import registry
+        from domains.accounts.views import project_stream
         from eventcore.projector import StreamProjector
 
         store = DynamoDBEventStore(serialized, config.events_table)

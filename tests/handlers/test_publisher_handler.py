@@ -11,12 +11,11 @@ from typing import Any
 
 import boto3
 import pytest
-from installed_domains import DOMAINS
 
-from accounts.events import registry
-from accounts.integration import FEED
-from accounts.integration import AccountIntegrationEvent as IntegrationEvent
 from adapters.integration_bus_eventbridge import EventBridgePublisher
+from domains.accounts.events import registry
+from domains.accounts.integration import FEED
+from domains.accounts.integration import AccountIntegrationEvent as IntegrationEvent
 from esctl.event_source import EventSourceMapping, MappingSettings
 from esctl.http_gateway import LambdaContext
 from esctl.provision import example_queue_name, provision_integration
@@ -26,6 +25,7 @@ from eventcore.events import StoredEvent
 from eventcore.integration_schemas import envelope_model
 from handlers import bootstrap, publisher
 from handlers.aws_infrastructure import MissingSetting
+from installed_domains import DOMAINS
 from tests.eventbridge import FakeEventBridge
 from tests.handlers.test_commands import funded, open_account, post
 from tests.streams import record

@@ -1,5 +1,7 @@
-"""Records of a category no installed domain claims: skipped and counted by both stream
-consumers, never parked in another domain's read model, never published under its source."""
+"""Records of a category no installed domain claims: counted by both stream consumers, never
+parked in another domain's read model, never published under its source. The projector skips
+them (a later commit or a rebuild reads the table once the domain is installed); the publisher
+fails them, so that nothing it should have published is lost."""
 
 from __future__ import annotations
 
@@ -54,24 +56,47 @@ def test_the_projector_skips_and_counts_them(capsys: pytest.CaptureFixture[str])
     assert not [i for i in registered if i["pk"]["S"].startswith("parked#")]
 
 
-def test_the_publisher_skips_and_counts_them(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_publisher_publishes_none_of_them_and_fails_their_records(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Not published under another source, and not lost either: the record fails, so Lambda
+    # delivers it again (a commit written while its domain was still being deployed to the
+    # publisher is published then), and after the mapping's retries it is in the DLQ.
     fake = FakeEventBridge()
     bootstrap.use_publisher(EventBridgePublisher(fake, "bus", sleep=lambda _: None))
     try:
         account = open_account()
         capsys.readouterr()
-        records = [record(ORDER, 1), _account_record(account)]
-        response = publisher.handler({"Records": records}, LambdaContext("publisher"))
+        order = record(ORDER, 1)
+        response = publisher.handler(
+            {"Records": [_account_record(account), order]}, LambdaContext("publisher")
+        )
     finally:
         bootstrap.use_publisher(None)
-    assert response == {"batchItemFailures": []}
+    failed = order["dynamodb"]["SequenceNumber"]
+    assert response == {"batchItemFailures": [{"itemIdentifier": failed}]}
     emitted = metrics(capsys.readouterr().out)
-    assert (emitted["RecordsUnclaimed"], emitted["IntegrationEventsPublished"]) == (1, 1)
+    assert (emitted["RecordsUnclaimed"], emitted["IntegrationEventsFailed"]) == (1, 1)
+    assert emitted["IntegrationEventsPublished"] == 1
     assert [(e["Source"], e["DetailType"]) for e in fake.accepted] == [
         ("ledger.accounts", "AccountOpened")
     ]
 
 
+def test_a_domain_without_a_feed_publishes_nothing_and_is_not_unclaimed() -> None:
+    from eventcore.categories import ByCategory
+    from handlers.integration_batch import publish
+
+    counter = seal("Counter-c", 1, [StoredEvent("Started", 2, {"label": "c"})], META, GENESIS_HASH)
+    feeds = ByCategory({"Counter": None})
+    report = publish([record(counter, 1)], feeds, lambda entries: [])
+    assert (report.published, report.unclaimed, report.response()) == (
+        0,
+        [],
+        {"batchItemFailures": []},
+    )
+
+
 def _account_record(account: str) -> dict[str, Any]:
     commit = next(bootstrap.host().aggregates.store.read(f"Account-{account}"))
-    return record(commit, 2)
+    return record(commit, 0)

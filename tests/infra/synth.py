@@ -9,10 +9,10 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
-from installed_domains import DOMAINS
 
 from infra.resources import TableSpec
 from infra.stack import LedgerStack, build
+from installed_domains import DOMAINS
 
 Resource = dict[str, Any]
 

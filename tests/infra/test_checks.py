@@ -11,9 +11,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import lint
-from installed_domains import DOMAINS
 
 from infra.stack import build
+from installed_domains import DOMAINS
 from tests.infra.synth import Synth
 
 VARIANTS = ["dev", "prod", "custom"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from aws_cdk.assertions import Match
-from installed_domains import DOMAINS
 
-from accounts.integration import SOURCE
+from domains.accounts.integration import SOURCE
 from infra.resources import EVENTS
+from installed_domains import DOMAINS
 from tests.infra.synth import Synth
 
 PUBLISHER = "handlers.publisher.handler"

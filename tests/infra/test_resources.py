@@ -6,11 +6,11 @@ import ast
 from pathlib import Path
 
 import pytest
-from installed_domains import DOMAINS
 
 from esctl.connection import tables
 from infra import resources
 from infra.resources import TABLES, TableSpec, read_model_tables
+from installed_domains import DOMAINS
 from tests.infra.synth import Synth
 
 

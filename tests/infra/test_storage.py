@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from aws_cdk.assertions import Match
-from installed_domains import DOMAINS
 
 from esctl.connection import tables
 from infra.resources import EVENTS, TableSpec
+from installed_domains import DOMAINS
 from tests.infra.synth import Synth
 
 TABLES = tables(DOMAINS)

@@ -19,12 +19,12 @@ import pytest
 from moto import mock_aws
 from pydantic import Field
 
-from accounts.commands import Withdraw
-from accounts.decider import decide as decide_account
-from accounts.decider import stream_id as account_stream
-from accounts.domain import ACCOUNTS
 from application.requests import Outcome
 from bench.aws import Requests
+from domains.accounts.commands import Withdraw
+from domains.accounts.decider import decide as decide_account
+from domains.accounts.decider import stream_id as account_stream
+from domains.accounts.domain import ACCOUNTS
 from eventcore import categories
 from eventcore.aggregates import AnyLoaded
 from eventcore.decider import Decider
@@ -242,7 +242,13 @@ class PayBody(Body):
 def routes(orders: Callable[[], Orders]) -> DomainRouter:
     router = DomainRouter()
 
-    @router.post("/orders", operation_id="placeOrder", summary="Place an order", tags=["orders"])
+    @router.post(
+        "/orders",
+        operation_id="placeOrder",
+        summary="Place an order",
+        description="An empty order for a customer.",
+        tags=["orders"],
+    )
     def place(body: PlaceBody, idempotency_key: IdempotencyKey) -> Any:
         return outcome_response(orders().place(body.customer, router.command_request(body)))
 
@@ -250,6 +256,7 @@ def routes(orders: Callable[[], Orders]) -> DomainRouter:
         "/orders/<order_id>/items",
         operation_id="addItem",
         summary="Add an item",
+        description="One more line on an open order.",
         tags=["orders"],
         responses=responses(201, dict, *COMMAND_ERRORS),
     )
@@ -257,12 +264,24 @@ def routes(orders: Callable[[], Orders]) -> DomainRouter:
         item = AddItem(body.sku, body.qty, body.price)
         return outcome_response(orders().add_item(order_id, item, router.command_request(body)))
 
-    @router.post("/orders/<order_id>/pay", operation_id="payOrder", summary="Pay", tags=["orders"])
+    @router.post(
+        "/orders/<order_id>/pay",
+        operation_id="payOrder",
+        summary="Pay an order",
+        description="Debits the order's total from a ledger account, with the order, at once.",
+        tags=["orders"],
+    )
     def pay(order_id: str, body: PayBody, idempotency_key: IdempotencyKey) -> Any:
         request = router.command_request(body)
         return outcome_response(orders().pay(order_id, body.account_id, request))
 
-    @router.get("/orders/<order_id>", operation_id="getOrder", summary="Get", tags=["orders"])
+    @router.get(
+        "/orders/<order_id>",
+        operation_id="getOrder",
+        summary="Get an order",
+        description="The order from its read model.",
+        tags=["orders"],
+    )
     def get_order(order_id: str) -> Any:
         view = orders().get(order_id)
         return json_response(200, vars(view), view.version)
@@ -404,6 +423,19 @@ def test_its_records_reach_its_read_model_snapshots_and_source(hosted: Catalogue
     assert {e["detail"]["order_id"] for e in orders} == {order}
     ledger = {e["detail-type"] for e in delivered if e["source"] == "ledger.accounts"}
     assert ledger == {"AccountOpened", "Deposited", "Withdrawn"}
+
+
+def test_its_routes_are_what_the_stack_would_route(hosted: Catalogue) -> None:
+    from hosting.routes import route_keys
+
+    keys = route_keys(hosted)
+    assert {
+        ("POST", "/orders"),
+        ("POST", "/orders/{order_id}/items"),
+        ("POST", "/orders/{order_id}/pay"),
+        ("GET", "/orders/{order_id}"),
+        ("POST", "/accounts/{account_id}/deposits"),
+    } <= set(keys)
 
 
 def test_its_routes_are_in_the_openapi_document_under_its_tag(hosted: Catalogue) -> None:

@@ -15,7 +15,9 @@ from esctl.cli import app
 from esctl.integration_tail import format_event, tail
 
 
-def bus_event(stream: str, version: int, kind: str, data: dict[str, Any]) -> str:
+def bus_event(
+    stream: str, version: int, kind: str, data: dict[str, Any], source: str = "ledger.accounts"
+) -> str:
     """An EventBridge event as a rule delivers it to SQS."""
     detail = {
         "event_id": f"{stream}:{version}",
@@ -26,7 +28,13 @@ def bus_event(stream: str, version: int, kind: str, data: dict[str, Any]) -> str
         "metadata": {"recorded_at": "2026-01-02T03:04:05.000006Z"},
     }
     return json.dumps(
-        {"id": "x", "time": "2026-01-02T03:04:05Z", "detail-type": kind, "detail": detail}
+        {
+            "id": "x",
+            "source": source,
+            "time": "2026-01-02T03:04:05Z",
+            "detail-type": kind,
+            "detail": detail,
+        }
     )
 
 
@@ -48,10 +56,8 @@ def test_one_line_per_event() -> None:
     assert format_event("hello").startswith("(not an integration event)")
 
 
-def test_no_follow_prints_and_deletes_what_is_there(queue: tuple[Any, str]) -> None:
-    sqs, url = queue
-    for version in range(1, 13):
-        sqs.send_message(QueueUrl=url, MessageBody=bus_event("Account-a", version, "Deposited", {}))
+def drained(sqs: Any, url: str, sources: frozenset[str] | None = None) -> tuple[int, list[str]]:
+    """`tail --no-follow` over the queue, on a clock that moves a second per look."""
     lines: list[str] = []
     clock = iter(range(100))
     printed = tail(
@@ -62,12 +68,35 @@ def test_no_follow_prints_and_deletes_what_is_there(queue: tuple[Any, str]) -> N
         idle_seconds=1,
         sleep=lambda _: None,
         clock=lambda: next(clock),
+        sources=sources,
     )
+    return printed, lines
+
+
+def test_no_follow_prints_and_deletes_what_is_there(queue: tuple[Any, str]) -> None:
+    sqs, url = queue
+    for version in range(1, 13):
+        sqs.send_message(QueueUrl=url, MessageBody=bus_event("Account-a", version, "Deposited", {}))
+    printed, lines = drained(sqs, url)
     assert printed == 12
     assert sorted(int(line.split()[2].split("/")[1]) for line in lines) == list(range(1, 13))
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attributes["ApproximateNumberOfMessages"] == "0"
     assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_a_source_filter_prints_only_its_events_and_drains_the_rest(
+    queue: tuple[Any, str],
+) -> None:
+    sqs, url = queue
+    sqs.send_message(QueueUrl=url, MessageBody=bus_event("Account-a", 1, "Deposited", {}))
+    sqs.send_message(
+        QueueUrl=url, MessageBody=bus_event("Order-o", 1, "OrderPlaced", {}, "shop.orders")
+    )
+    printed, lines = drained(sqs, url, frozenset({"shop.orders"}))
+    assert printed == 1
+    assert [line.split()[1:3] for line in lines] == [["OrderPlaced", "Order-o/1"]]
+    assert sqs.receive_message(QueueUrl=url).get("Messages") is None
 
 
 def test_no_follow_waits_for_idle_seconds_before_giving_up(queue: tuple[Any, str]) -> None:

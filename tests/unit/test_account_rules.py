@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.commands import CloseAccount, Deposit, OpenAccount, Transfer, Withdraw
-from accounts.decider import MAX_AMOUNT, MAX_BALANCE, decide, decide_transfer, evolve
-from accounts.events import (
+from domains.accounts.commands import CloseAccount, Deposit, OpenAccount, Transfer, Withdraw
+from domains.accounts.decider import MAX_AMOUNT, MAX_BALANCE, decide, decide_transfer, evolve
+from domains.accounts.events import (
     AccountClosed,
     AccountEvent,
     AccountOpened,
@@ -15,7 +15,7 @@ from accounts.events import (
     TransferSent,
     Withdrawn,
 )
-from accounts.state import Account
+from domains.accounts.state import Account
 from eventcore.errors import DomainError
 
 OPENED = AccountOpened(owner="Ada", currency="EUR")

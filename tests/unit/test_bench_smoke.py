@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import bench.runner
-from accounts.repository import account_repository
 from adapters.commit_item import to_item
 from adapters.event_store_dynamodb import DynamoDBEventStore
 from bench import storage
@@ -14,6 +13,7 @@ from bench.core import Context, Result
 from bench.histories import account_commits
 from bench.replay import QueryPages
 from bench.storage import item_bytes, write_units
+from domains.accounts.repository import account_repository
 from eventcore.hashchain import verify
 
 KEYS = {

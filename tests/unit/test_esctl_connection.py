@@ -4,9 +4,9 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from installed_domains import DOMAINS
 
 from esctl.connection import Target, configure, outputs, tables
+from installed_domains import DOMAINS
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from accounts.domain import ACCOUNTS
 from application.requests import Request
+from domains.accounts.domain import ACCOUNTS
 from eventcore.events import EventRegistry
 from eventcore.integration import IntegrationFeed
 from eventcore.read_models import ReadModel
@@ -122,3 +122,53 @@ def test_the_accounts_run_on_memory_through_their_service_and_their_routes() -> 
     assert (reply["statusCode"], json.loads(reply["body"])["balance"]) == (200, 250)
     # Services and views are built once per host, as per warm container.
     assert host.service("accounts") is ledger
+
+
+def _routes_with(**route: Any) -> Any:
+    from httpkernel.routing import DomainRouter
+
+    def routes(_: Any) -> DomainRouter:
+        router = DomainRouter()
+        options = {
+            "operation_id": "countUp",
+            "summary": "Count up",
+            "description": "Adds one.",
+            "tags": ["counters"],
+            **route,
+        }
+        path = options.pop("path", "/counters/<counter_id>")
+        router.post(path, **options)(lambda counter_id: {})
+        return router
+
+    return routes
+
+
+@pytest.mark.parametrize(
+    ("route", "message"),
+    [
+        ({"operation_id": None}, "give the route an operation_id"),
+        ({"summary": None}, "give the route a summary"),
+        ({"description": None}, "give the route a description"),
+        ({"tags": ["accounts"]}, "tag it"),
+        ({"tags": None}, "tag it"),
+        ({"operation_id": "deposit"}, "operationId deposit is also"),
+        ({"path": "/accounts/<account_id>/deposits"}, "also declared by accounts"),
+        ({"path": "/openapi.json"}, "also declared by the kernel"),
+    ],
+)
+def test_routes_that_the_stack_could_not_serve_as_declared_fail_the_synth(
+    route: dict[str, Any], message: str
+) -> None:
+    from hosting.routes import RouteProblem, route_keys
+
+    catalogue = Catalogue([ACCOUNTS, counters(routes=_routes_with(**route))])
+    with pytest.raises(RouteProblem, match=message):
+        route_keys(catalogue)
+
+
+def test_well_declared_routes_are_routed() -> None:
+    from hosting.routes import route_keys
+
+    keys = route_keys(Catalogue([ACCOUNTS, counters(routes=_routes_with())]))
+    assert ("POST", "/counters/{counter_id}") in keys
+    assert keys[-2:] == [("GET", "/openapi.json"), ("GET", "/docs")]

@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from installed_domains import DOMAINS
 
-from accounts.events import registry
-from accounts.integration import FEED, SOURCE, AccountIntegrationEvent
+from domains.accounts.events import registry
+from domains.accounts.integration import FEED, SOURCE, AccountIntegrationEvent
 from esctl.event_schemas import DOCS_EVENTS, rendered, stale
 from eventcore.commits import Commit, CommitMeta
 from eventcore.events import StoredEvent
 from eventcore.integration_schemas import envelope_model
 from eventcore.integration_schemas import json_schemas as registry_schemas
+from installed_domains import DOMAINS
 
 META = CommitMeta(
     "cmd-1", "corr-1", "arn:aws:iam::123456789012:user/teller", "2026-01-02T03:04:05.000006Z"

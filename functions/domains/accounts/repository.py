@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from accounts.commands import AccountCommand
-from accounts.decider import decider
-from accounts.events import AccountEvent, registry
-from accounts.state import Account, AccountCodec
+from domains.accounts.commands import AccountCommand
+from domains.accounts.decider import decider
+from domains.accounts.events import AccountEvent, registry
+from domains.accounts.state import Account, AccountCodec
 from eventcore.cache import StateCache
 from eventcore.repository import Loaded, Repository
 from eventcore.snapshots import SnapshotStore

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import AwareDatetime
 
-from accounts.http_models import (
+from domains.accounts.http_models import (
     ACCOUNT_ID_PATTERN,
     AccountBody,
     AccountsPage,
@@ -24,7 +24,7 @@ from accounts.http_models import (
     TransferBody,
     Transferred,
 )
-from accounts.ledger import Ledger
+from domains.accounts.ledger import Ledger
 from httpkernel.errors import HttpError
 from httpkernel.models import EventsPage
 from httpkernel.params import IdempotencyKey, IfMatch
@@ -37,7 +37,7 @@ from httpkernel.responses import (
 )
 from httpkernel.routing import DomainRouter
 
-TAG = "accounts"
+TAG = "accounts"  # the domain's name (domain.NAME): its OpenAPI tag
 AccountIdPath = Annotated[str, Path(pattern=ACCOUNT_ID_PATTERN, max_length=64)]
 _KEYED = (
     " Send an `Idempotency-Key`: a retry with the same key and body answers what the first try"

@@ -11,13 +11,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from accounts.commands import AccountCommand, CloseAccount, Deposit, OpenAccount, Transfer, Withdraw
-from accounts.decider import decide, decide_transfer, stream_id
-from accounts.errors import AccountNotFound
-from accounts.views import ACCOUNTS, AccountView
 from application.commands import CommandRunner
 from application.history import HistoryPage, history
 from application.requests import Outcome, Request
+from domains.accounts.commands import (
+    AccountCommand,
+    CloseAccount,
+    Deposit,
+    OpenAccount,
+    Transfer,
+    Withdraw,
+)
+from domains.accounts.decider import decide, decide_transfer, stream_id
+from domains.accounts.errors import AccountNotFound
+from domains.accounts.views import ACCOUNTS, AccountView
 from eventcore.aggregates import Aggregates, AnyLoaded
 from eventcore.commits import format_time
 from eventcore.events import Event

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from accounts.commands import AccountCommand, CloseAccount, Deposit, OpenAccount, Transfer, Withdraw
-from accounts.errors import (
+from domains.accounts.commands import (
+    AccountCommand,
+    CloseAccount,
+    Deposit,
+    OpenAccount,
+    Transfer,
+    Withdraw,
+)
+from domains.accounts.errors import (
     AccountAlreadyOpen,
     AccountClosed,
     AccountNotFound,
@@ -16,10 +23,10 @@ from accounts.errors import (
     InvalidAmount,
     SameAccount,
 )
-from accounts.events import (
+from domains.accounts.events import (
     AccountClosed as Closed,
 )
-from accounts.events import (
+from domains.accounts.events import (
     AccountEvent,
     AccountOpened,
     Deposited,
@@ -27,7 +34,7 @@ from accounts.events import (
     TransferSent,
     Withdrawn,
 )
-from accounts.state import Account
+from domains.accounts.state import Account
 from eventcore import categories
 from eventcore.decider import Decider
 

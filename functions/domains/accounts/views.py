@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from accounts.events import (
+from domains.accounts.events import (
     AccountClosed,
     AccountEvent,
     AccountOpened,
@@ -15,7 +15,7 @@ from accounts.events import (
     TransferSent,
     Withdrawn,
 )
-from accounts.state import Account
+from domains.accounts.state import Account
 from eventcore.categories import entity_id_of
 from eventcore.events import Event
 from eventcore.read_models import ReadModel
