@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -13,6 +14,7 @@ from adapters.commit_item import to_item
 from adapters.event_store_dynamodb import DynamoDBEventStore
 from adapters.snapshot_store_s3 import S3SnapshotStore
 from bench.histories import account_commits
+from bench.lambda_events import PRINCIPAL_ROLES
 from domains.accounts.repository import account_repository
 from eventcore.commits import Commit
 from eventcore.snapshotting import SnapshotWriter
@@ -128,7 +130,9 @@ class Stack:
 
         with mock_aws():
             dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
-            yield cls(dynamodb, s3, provision(dynamodb, s3, DOMAINS))
+            env = provision(dynamodb, s3, DOMAINS)
+            env["IAM_PRINCIPAL_ROLES"] = json.dumps(PRINCIPAL_ROLES)
+            yield cls(dynamodb, s3, env)
 
     @property
     def settings(self) -> Settings:

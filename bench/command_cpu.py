@@ -50,12 +50,21 @@ def bare_resolver() -> APIGatewayHttpResolver:
 
 
 def _in_memory_host() -> Any:
+    from application.callers import Role
+    from bench.lambda_events import TELLER
     from handlers.bootstrap import API
     from hosting.host import Host
     from hosting.memory import InMemoryInfrastructure
+    from httpkernel.auth import Authentication
     from installed_domains import DOMAINS
 
-    return Host(DOMAINS, InMemoryInfrastructure(), api=API)
+    roles = {TELLER: frozenset({Role.OPERATOR})}
+    return Host(
+        DOMAINS,
+        InMemoryInfrastructure(),
+        api=API,
+        authentication=lambda: Authentication(iam_roles=roles),
+    )
 
 
 def _cpu_ns(

@@ -20,7 +20,9 @@ from typing import Any
 
 import httpx
 
+from application.callers import Role
 from bench.core import Benchmark, Context, Result, rounded
+from esctl.local_clients import signed_as
 from esctl.local_process import LocalStackProcess
 
 KEY = "http_load"
@@ -51,8 +53,8 @@ def _history_amounts(client: httpx.Client, account: str) -> list[int]:
         after = body["next_after"]
 
 
-def _scenario(api: str, accounts: int) -> dict[str, Any]:
-    with httpx.Client(base_url=api, timeout=60) as setup:
+def _scenario(api: str, accounts: int, auth: httpx.Auth) -> dict[str, Any]:
+    with httpx.Client(base_url=api, timeout=60, auth=auth) as setup:
         ids = [_open(setup) for _ in range(accounts)]
     latencies: list[float] = []
     accepted: dict[str, list[int]] = {a: [] for a in ids}
@@ -61,7 +63,7 @@ def _scenario(api: str, accounts: int) -> dict[str, Any]:
 
     def client(number: int) -> None:
         nonlocal conflicts, errors
-        with httpx.Client(base_url=api, timeout=60) as http:
+        with httpx.Client(base_url=api, timeout=60, auth=auth) as http:
             for i in range(COMMANDS_PER_THREAD):
                 account = ids[(number * COMMANDS_PER_THREAD + i) % len(ids)]
                 amount = number * 1000 + i + 1
@@ -93,7 +95,7 @@ def _scenario(api: str, accounts: int) -> dict[str, Any]:
     elapsed = time.perf_counter() - started
 
     lost = 0
-    with httpx.Client(base_url=api, timeout=60) as check:
+    with httpx.Client(base_url=api, timeout=60, auth=auth) as check:
         for account, amounts in accepted.items():
             stored = _history_amounts(check, account)
             lost += len(set(amounts) ^ set(stored)) + (len(stored) - len(set(stored)))
@@ -120,8 +122,10 @@ def run(context: Context) -> Result:
     context.close()  # an in-process moto would intercept the HTTP clients' AWS calls
     stack = LocalStackProcess.start(containers=CONTAINERS)
     try:
-        one = _scenario(stack.api, 1)
-        hundred = _scenario(stack.api, 100)
+        # As an operator (a local IAM principal), every request SigV4-signed as on AWS.
+        operator = signed_as(stack.aws, Role.OPERATOR)
+        one = _scenario(stack.api, 1, operator)
+        hundred = _scenario(stack.api, 100, operator)
     finally:
         stack.stop()
     lost = one["lost_updates"] + hundred["lost_updates"]

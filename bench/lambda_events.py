@@ -11,6 +11,11 @@ from adapters.commit_item import to_item
 from eventcore.commits import Commit
 
 REGION = "eu-west-1"
+# Who the bench's requests come from, and the role the stack's configuration gives it.
+TELLER = "arn:aws:iam::123456789012:user/teller"
+# A role with the longest name IAM allows: its sessions are the longest actors (bench/storage).
+LONGEST_ROLE = "arn:aws:iam::123456789012:role/" + "r" * 64
+PRINCIPAL_ROLES: dict[str, list[str]] = {TELLER: ["operator"], LONGEST_ROLE: ["operator"]}
 STREAM_ARN = (
     "arn:aws:dynamodb:eu-west-1:123456789012:table/ledger-local-events"
     "/stream/2026-01-01T00:00:00.000"
@@ -52,7 +57,7 @@ def http_post(
                     "callerId": "AIDAEXAMPLE",
                     "cognitoIdentity": None,
                     "principalOrgId": None,
-                    "userArn": "arn:aws:iam::123456789012:user/teller",
+                    "userArn": TELLER,
                     "userId": "AIDAEXAMPLE",
                 }
             },

@@ -92,6 +92,7 @@ class Written:
 # assumed-role ARN with a 64-character role name and session name.
 WORST_KEY_PREFIX = "worst-"
 WORST_OWNER = "\U0001d538" * 100
+# A session of the longest role (whose principal the bench's configuration maps to operator).
 WORST_ACTOR = "arn:aws:sts::123456789012:assumed-role/" + "r" * 64 + "/" + "s" * 64
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import threading
 from datetime import datetime
@@ -23,6 +24,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from application.callers import Role
 from esctl.connection import Target, configure
 from installed_domains import DOMAINS
 
@@ -345,6 +347,52 @@ def tail(
             )
     except ClientError as failed:
         errors.print(f"[red]{failed}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def token(
+    subject: Annotated[str, typer.Argument(help="who the token is for (its `sub`)")],
+    role: Annotated[Role, typer.Option(help="the role its scope grants")],
+    expires_in: Annotated[
+        int, typer.Option(min=1, max=86_400, help="seconds until it expires")
+    ] = 3600,
+) -> None:
+    """Print a JWT the running local stack accepts (issuer and key of the local stack)."""
+    from esctl.local_auth import ISSUER_SECRET
+    from esctl.local_auth import token as signed
+
+    pem = _local_secret(ISSUER_SECRET)
+    print(signed(pem, subject, role, expires_in))
+
+
+@app.command()
+def credentials(
+    role: Annotated[Role, typer.Option(help="operator or auditor: the local IAM principal's role")],
+) -> None:
+    """Print the keys of the local stack's IAM principal with that role, ready for `export`."""
+    from esctl.local_auth import IAM_ROLES, principal_secret
+
+    if role not in IAM_ROLES:
+        errors.print(f"no local IAM principal has the role {role.value}; customers use tokens")
+        raise typer.Exit(2)
+    keys = json.loads(_local_secret(principal_secret(role)))
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        print(f"{name}={keys[name]}")
+
+
+def _local_secret(name: str) -> str:
+    if Options.target.stage != "local":
+        errors.print("tokens and credentials come from the local stack only (--stage local)")
+        raise typer.Exit(2)
+    _connect()
+    import boto3
+    from botocore.exceptions import ClientError
+
+    try:
+        return str(boto3.client("secretsmanager").get_secret_value(SecretId=name)["SecretString"])
+    except ClientError as missing:
+        errors.print(f"[red]is the local stack running? {missing}[/red]")
         raise typer.Exit(2) from None
 
 

@@ -19,7 +19,11 @@ LOCAL_ENDPOINT = "http://127.0.0.1:5000"
 
 def tables(catalogue: Catalogue) -> tuple[TableSpec, ...]:
     """Every table of a stack hosting the catalogue's domains."""
-    views = (s for _, m in catalogue.read_models() for s in read_model_tables(m.name, m.key))
+    views = (
+        spec
+        for _, model in catalogue.read_models()
+        for spec in read_model_tables(model.name, model.key, model.indexes)
+    )
     return (*TABLES, *views)
 
 

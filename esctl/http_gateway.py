@@ -1,4 +1,9 @@
-"""A local stand-in for API Gateway (HTTP API, payload 2.0) in front of the real handlers."""
+"""A local stand-in for API Gateway (HTTP API, payload 2.0) in front of the real handlers.
+
+Like API Gateway it authenticates a request before any function sees it (`esctl.local_auth`),
+hands the function the authorizer context it established, and answers a method no route has
+(TRACE, DELETE, ...) with a 404 of its own.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from esctl.local_auth import Incoming, LocalAuthority, Refusal
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 # API Gateway refuses bodies over 10 MB before any Lambda runs; so does this stand-in.
@@ -33,9 +40,16 @@ class LambdaContext:
 
 
 def to_event(
-    method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    body: bytes,
+    source_ip: str,
+    *,
+    authorizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The API Gateway HTTP API v2 event for one request (no authorizer: the actor is anonymous)."""
+    """The API Gateway HTTP API v2 event for one request, with the authorizer context the
+    gateway established (none for the public document and docs page)."""
     url = urlsplit(target)
     query = parse_qsl(url.query, keep_blank_values=True)
     now = time.time()
@@ -65,6 +79,8 @@ def to_event(
         },
         "isBase64Encoded": False,
     }
+    if authorizer:
+        event["requestContext"]["authorizer"] = authorizer
     if query:
         event["queryStringParameters"] = dict(query)
     if body:
@@ -84,13 +100,19 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
+# The methods the API's routes use; any other has no route, as on API Gateway.
+ROUTED_METHODS = frozenset({"GET", "POST"})
+
+
 def serve(
     host: str,
     port: int,
     route: Callable[[str], LambdaHandler],
     log: Callable[[str], None] = print,
+    authority: LocalAuthority | None = None,
 ) -> ThreadingHTTPServer:
-    """Start a threaded HTTP server that hands each request to `route(method)`'s handler."""
+    """Start a threaded HTTP server that authenticates each request (when given an authority)
+    and hands it to `route(method)`'s handler."""
 
     class Gateway(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -110,8 +132,19 @@ def serve(
                 self.close_connection = True
                 return
             body = self.rfile.read(length) if length else b""
+            if self.command not in ROUTED_METHODS:
+                self._reply(404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}')
+                return
+            authorizer = self._authenticated(body)
+            if authorizer is None:
+                return
             event = to_event(
-                self.command, self.path, dict(self.headers), body, self.client_address[0]
+                self.command,
+                self.path,
+                dict(self.headers),
+                body,
+                self.client_address[0],
+                authorizer=authorizer,
             )
             context = LambdaContext(
                 "ledger-" + self.command.lower(),
@@ -130,7 +163,28 @@ def serve(
             headers.setdefault("Content-Type", "application/json")
             self._reply(int(response["statusCode"]), headers, raw)
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+        def _authenticated(self, body: bytes) -> dict[str, Any] | None:
+            """The authorizer context of the request, or None once it was refused."""
+            if authority is None:
+                return {}
+            incoming = Incoming(
+                self.command,
+                f"http://{self.headers.get('Host', f'{host}:{port}')}{self.path}",
+                {name.lower(): value for name, value in self.headers.items()},
+                body,
+            )
+            decided = authority.authorize(incoming)
+            if isinstance(decided, Refusal):
+                self._reply(decided.status, {"Content-Type": "application/json"}, decided.body())
+                return None
+            return decided
+
+        def __getattr__(self, name: str) -> Any:
+            # BaseHTTPRequestHandler answers 501 for a method it has no `do_<METHOD>` for; every
+            # method comes here instead, as API Gateway takes any method.
+            if name.startswith("do_"):
+                return self._handle
+            raise AttributeError(name)
 
         def _reply(self, status: int, headers: dict[str, str], raw: bytes) -> None:
             self.send_response(status)
@@ -139,7 +193,8 @@ def serve(
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(raw)))
             self.end_headers()
-            self.wfile.write(raw)
+            if self.command != "HEAD":  # a HEAD answer has the headers of a body, not the body
+                self.wfile.write(raw)
 
         def log_message(self, format: str, *args: Any) -> None:
             log(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}")

@@ -22,10 +22,12 @@ from typing import Any
 
 from esctl.event_source import EventSourceMapping, MappingSettings
 from esctl.http_gateway import LambdaContext, LambdaHandler, serve
+from esctl.local_auth import LocalAuthority
 from esctl.local_aws import start_moto
 from esctl.metric_lines import WithoutMetricLines
 from esctl.provision import provision, provision_integration
 from esctl.stream_records import StreamReader, stream_arn
+from hosting.routes import routes
 from infra.resources import EVENT_BUS_ENV_VAR
 from installed_domains import DOMAINS
 
@@ -85,33 +87,43 @@ class LocalStack:
             close()
 
 
-def start(
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    aws_port: int = 5000,
-    log: Callable[[str], None] = print,
-    containers: int = 1,
-) -> LocalStack:
-    """Start everything; `containers` > 1 runs commands in that many worker processes
-    (`esctl.local_containers`), so that concurrent commands race as on AWS."""
+@dataclass
+class _Provisioned:
+    moto: Any
+    aws_url: str
+    env: dict[str, str]
+    authority: LocalAuthority
+    dead_letters: dict[str, str]
+
+
+def _provision(host: str, aws_port: int) -> _Provisioned:
+    """The local AWS, with everything the stack creates in it, and this process pointed at it."""
     import boto3
 
-    if not isinstance(sys.stdout, WithoutMetricLines):
-        sys.stdout = WithoutMetricLines(sys.stdout)
     moto = start_moto(host, aws_port)
     aws_url = f"http://{host}:{moto.server_port}"
     os.environ.update(local_environment(aws_url))
     dynamodb, s3, sqs = (boto3.client(s) for s in ("dynamodb", "s3", "sqs"))
     env = provision(dynamodb, s3, DOMAINS, stage="local", region=REGION)
     env |= provision_integration(boto3.client("events"), sqs, DOMAINS, stage="local")
+    authority = LocalAuthority.provision(
+        boto3.client("secretsmanager"), boto3.client("iam"), REGION, routes(DOMAINS)
+    )
+    # As the stack's configuration maps IAM principals to roles.
+    env["IAM_PRINCIPAL_ROLES"] = json.dumps(authority.principal_roles())
     os.environ.update(env)
     dead_letters = {
         consumer: sqs.create_queue(QueueName=f"ledger-local-{consumer}-dlq")["QueueUrl"]
         for consumer in ("projector", "publisher")
     }
+    return _Provisioned(moto, aws_url, env, authority, dead_letters)
 
-    # Imported only now: the handlers build their clients lazily, from this environment.
-    from handlers import bootstrap, commands, projector, publisher, queries
+
+def _http_functions(
+    containers: int, env: dict[str, str]
+) -> tuple[Callable[[str], LambdaHandler], list[Callable[[], None]]]:
+    """Which handler serves a method, and what stops them."""
+    from handlers import commands, queries
 
     # A Lambda container serves one invocation at a time, and the handlers rely on it:
     # Powertools' resolver keeps the current request on the module-level app. In this process
@@ -127,69 +139,100 @@ def start(
     if containers > 1:
         from esctl.local_containers import Containers
 
-        pool = Containers(containers, {**local_environment(aws_url), **env})
+        pool = Containers(containers, env)
         serial["POST"] = pool.invoke
         closers.append(pool.close)
 
-    def route(method: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    def route(method: str) -> LambdaHandler:
         return serial["POST" if method == "POST" else "GET"]
 
-    gateway = serve(host, port, route, log)
-    api_url = f"http://{host}:{gateway.server_port}"
+    return route, closers
+
+
+def start(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    aws_port: int = 5000,
+    log: Callable[[str], None] = print,
+    containers: int = 1,
+) -> LocalStack:
+    """Start everything; `containers` > 1 runs commands in that many worker processes
+    (`esctl.local_containers`), so that concurrent commands race as on AWS."""
+    if not isinstance(sys.stdout, WithoutMetricLines):
+        sys.stdout = WithoutMetricLines(sys.stdout)
+    aws = _provision(host, aws_port)
+    env = {**local_environment(aws.aws_url), **aws.env}
+    # Imported only now: the handlers build their clients lazily, from this environment.
+    from handlers import bootstrap, projector, publisher
+
+    route, closers = _http_functions(containers, env)
+    gateway = serve(host, port, route, log, aws.authority)
     stack = LocalStack(
-        api_url,
-        aws_url,
-        {**local_environment(aws_url), **env},
-        dead_letters["projector"],
-        dead_letters["publisher"],
+        f"http://{host}:{gateway.server_port}",
+        aws.aws_url,
+        env,
+        aws.dead_letters["projector"],
+        aws.dead_letters["publisher"],
     )
-    arn = stream_arn(dynamodb, env["EVENTS_TABLE"])
-    streams = boto3.client("dynamodbstreams")
-
-    def consume(consumer: str, handler: LambdaHandler) -> threading.Thread:
-        """One reader of the stream with its own position, retries and dead-letter queue, as
-        each of the stack's event source mappings is."""
-
-        def invoke(event: dict[str, Any]) -> dict[str, Any]:
-            response: dict[str, Any] = handler(event, LambdaContext(f"ledger-{consumer}"))
-            return response
-
-        def dead_letter(failure: dict[str, Any]) -> None:
-            log(f"{consumer} gave up on a batch: {json.dumps(failure['DDBStreamBatchInfo'])}")
-            sqs.send_message(QueueUrl=dead_letters[consumer], MessageBody=json.dumps(failure))
-
-        settings = mapping_settings(consumer=consumer)
-        mapping = EventSourceMapping(
-            StreamReader(streams, arn, REGION),
-            invoke,
-            dead_letter,
-            MappingSettings(
-                settings.batch_size,
-                # Locally a short window keeps read models (and subscribers) within about a
-                # second of a command.
-                min(settings.batching_window, 0.2),
-                settings.retry_attempts,
-                settings.bisect_on_error,
-            ),
-        )
-
-        def poll() -> None:
-            while not stack._stopping.wait(mapping.settings.poll_interval):
-                try:
-                    mapping.run_once()
-                except Exception as failure:  # the poller must outlive a hiccup of moto
-                    log(f"{consumer} poller: {type(failure).__name__}: {failure}")
-
-        thread = threading.Thread(target=poll, name=f"{consumer}-poller", daemon=True)
-        thread.start()
-        return thread
-
     # Built here rather than in its poller thread: creating boto3 clients is not thread-safe.
     bootstrap.publisher()
     # Two consumers of one stream, as in the stack: a failing publisher never holds up the
     # projector, and the other way round.
-    pollers = [consume("projector", projector.handler), consume("publisher", publisher.handler)]
-    log(f"Event bus    {env[EVENT_BUS_ENV_VAR]} (follow it: esctl --endpoint-url {aws_url} tail)")
-    stack._closers += [moto.shutdown, *closers, gateway.shutdown]
+    pollers = [
+        _consume(stack, aws, "projector", projector.handler, log),
+        _consume(stack, aws, "publisher", publisher.handler, log),
+    ]
+    follow = f"esctl --endpoint-url {aws.aws_url} tail"
+    log(f"Event bus    {env[EVENT_BUS_ENV_VAR]} (follow it: {follow})")
+    stack._closers += [aws.moto.shutdown, *closers, gateway.shutdown]
     stack._closers += [partial(thread.join, timeout=5) for thread in pollers]
     return stack
+
+
+def _consume(
+    stack: LocalStack,
+    aws: _Provisioned,
+    consumer: str,
+    handler: LambdaHandler,
+    log: Callable[[str], None],
+) -> threading.Thread:
+    """One reader of the stream with its own position, retries and dead-letter queue, as each
+    of the stack's event source mappings is."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        response: dict[str, Any] = handler(event, LambdaContext(f"ledger-{consumer}"))
+        return response
+
+    def dead_letter(failure: dict[str, Any]) -> None:
+        log(f"{consumer} gave up on a batch: {json.dumps(failure['DDBStreamBatchInfo'])}")
+        sqs.send_message(QueueUrl=aws.dead_letters[consumer], MessageBody=json.dumps(failure))
+
+    settings = mapping_settings(consumer=consumer)
+    arn = stream_arn(boto3.client("dynamodb"), aws.env["EVENTS_TABLE"])
+    mapping = EventSourceMapping(
+        StreamReader(boto3.client("dynamodbstreams"), arn, REGION),
+        invoke,
+        dead_letter,
+        MappingSettings(
+            settings.batch_size,
+            # Locally a short window keeps read models (and subscribers) within about a second
+            # of a command.
+            min(settings.batching_window, 0.2),
+            settings.retry_attempts,
+            settings.bisect_on_error,
+        ),
+    )
+
+    def poll() -> None:
+        while not stack._stopping.wait(mapping.settings.poll_interval):
+            try:
+                mapping.run_once()
+            except Exception as failure:  # the poller must outlive a hiccup of moto
+                log(f"{consumer} poller: {type(failure).__name__}: {failure}")
+
+    thread = threading.Thread(target=poll, name=f"{consumer}-poller", daemon=True)
+    thread.start()
+    return thread

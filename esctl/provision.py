@@ -24,6 +24,8 @@ def table_request(spec: TableSpec, stage: str) -> dict[str, Any]:
         "AttributeDefinitions": spec.attribute_definitions(),
         "BillingMode": "PAY_PER_REQUEST",
     }
+    if spec.indexes:
+        request["GlobalSecondaryIndexes"] = spec.index_requests()
     if spec.stream_view is not None:
         request["StreamSpecification"] = {
             "StreamEnabled": True,

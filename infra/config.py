@@ -8,8 +8,9 @@ cdk.json equal to it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import aws_cdk as cdk
@@ -31,6 +32,14 @@ STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
         "log_level": "INFO",
         "api_throttle_rate_limit": 50,
         "api_throttle_burst_limit": 100,
+        "api_command_rate_limit": 25,
+        "api_command_burst_limit": 50,
+        "api_query_rate_limit": 25,
+        "api_query_burst_limit": 50,
+        "command_reserved_concurrency": 20,
+        "query_reserved_concurrency": 10,
+        "projector_reserved_concurrency": 5,
+        "publisher_reserved_concurrency": 5,
         "projector_batch_size": 100,
         "projector_max_batching_window_seconds": 1,
         "projector_retry_attempts": 5,
@@ -50,6 +59,14 @@ STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
         "log_level": "INFO",
         "api_throttle_rate_limit": 500,
         "api_throttle_burst_limit": 1000,
+        "api_command_rate_limit": 250,
+        "api_command_burst_limit": 500,
+        "api_query_rate_limit": 250,
+        "api_query_burst_limit": 500,
+        "command_reserved_concurrency": 200,
+        "query_reserved_concurrency": 100,
+        "projector_reserved_concurrency": 20,
+        "publisher_reserved_concurrency": 20,
         "projector_batch_size": 100,
         "projector_max_batching_window_seconds": 1,
         "projector_retry_attempts": 5,
@@ -70,6 +87,16 @@ _RANGES: Mapping[str, tuple[int, int]] = {
     "snapshot_every": (1, 100_000),
     "api_throttle_rate_limit": (1, 1_000_000),
     "api_throttle_burst_limit": (1, 1_000_000),
+    "api_command_rate_limit": (1, 1_000_000),
+    "api_command_burst_limit": (1, 1_000_000),
+    "api_query_rate_limit": (1, 1_000_000),
+    "api_query_burst_limit": (1, 1_000_000),
+    # Reserved concurrency is taken out of the account's regional limit (1,000 by default, and
+    # Lambda keeps 100 of it unreserved): the four must fit, with room for everything else.
+    "command_reserved_concurrency": (1, 900),
+    "query_reserved_concurrency": (1, 900),
+    "projector_reserved_concurrency": (1, 900),
+    "publisher_reserved_concurrency": (1, 900),
     "projector_batch_size": (1, 10_000),
     "projector_max_batching_window_seconds": (0, 300),
     # Lambda also accepts -1 (retry forever), which must never be used: one poison record would
@@ -89,8 +116,16 @@ _RANGES: Mapping[str, tuple[int, int]] = {
     "iterator_age_alarm_seconds": (1, 86_400),
 }
 # Knobs with no stage default: absent (or empty) means "feature off" (for `snapshot_every`:
-# each domain snapshots at its own cadence).
-OPTIONAL_KNOBS = ("jwt_issuer", "jwt_audience", "alarm_email", "snapshot_every")
+# each domain snapshots at its own cadence; for `iam_principal_roles`: no IAM principal has a
+# role, so only JWT callers can use the API).
+OPTIONAL_KNOBS = (
+    "jwt_issuer",
+    "jwt_audience",
+    "alarm_email",
+    "snapshot_every",
+    "iam_principal_roles",
+)
+ROLES = ("customer", "operator", "auditor")
 
 
 @dataclass(frozen=True)
@@ -101,6 +136,14 @@ class StackConfig:
     log_level: str
     api_throttle_rate_limit: int
     api_throttle_burst_limit: int
+    api_command_rate_limit: int
+    api_command_burst_limit: int
+    api_query_rate_limit: int
+    api_query_burst_limit: int
+    command_reserved_concurrency: int
+    query_reserved_concurrency: int
+    projector_reserved_concurrency: int
+    publisher_reserved_concurrency: int
     projector_batch_size: int
     projector_max_batching_window_seconds: int
     projector_retry_attempts: int
@@ -117,6 +160,8 @@ class StackConfig:
     jwt_audience: tuple[str, ...] = ()
     alarm_email: str | None = None
     snapshot_every: int | None = None
+    # IAM principal (a user's or a role's ARN) -> its roles, for SigV4 callers.
+    iam_principal_roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for knob, (low, high) in _RANGES.items():
@@ -130,6 +175,13 @@ class StackConfig:
             )
         if self.log_level not in LOG_LEVELS:
             raise ValueError(f"log_level={self.log_level!r}; use one of {sorted(LOG_LEVELS)}")
+        for principal, roles in self.iam_principal_roles.items():
+            unknown = set(roles) - set(ROLES)
+            if not principal.startswith("arn:") or unknown or not roles:
+                raise ValueError(
+                    f"iam_principal_roles: {principal!r} -> {list(roles)}: give an IAM principal's"
+                    f" ARN and roles among {ROLES}"
+                )
         if bool(self.jwt_issuer) != bool(self.jwt_audience):
             # Half a JWT configuration is a mistake, not a request for IAM auth: say so.
             raise ValueError("set both jwt_issuer and jwt_audience, or neither")
@@ -167,6 +219,9 @@ class StackConfig:
             jwt_issuer=_optional_str(node.try_get_context("jwt_issuer")),
             jwt_audience=_audiences(node.try_get_context("jwt_audience")),
             alarm_email=_optional_str(node.try_get_context("alarm_email")),
+            iam_principal_roles=_principal_roles(
+                node.try_get_context("iam_principal_roles") or overrides.get("iam_principal_roles")
+            ),
             snapshot_every=_optional_number(
                 "snapshot_every",
                 node.try_get_context("snapshot_every") or overrides.get("snapshot_every"),
@@ -185,6 +240,21 @@ def _stage(raw: object) -> Stage:
 def _optional_str(raw: object) -> str | None:
     text = "" if raw is None else str(raw).strip()
     return text or None
+
+
+def _principal_roles(raw: object) -> dict[str, tuple[str, ...]]:
+    """A mapping (cdk.json) or its JSON (`-c iam_principal_roles='{"arn:...": "operator"}'`);
+    each principal's roles as one name or a list."""
+    if raw is None:
+        raw = {}
+    if isinstance(raw, str):
+        raw = json.loads(raw) if raw.strip() else {}
+    if not isinstance(raw, dict):
+        raise ValueError("iam_principal_roles must map IAM principals' ARNs to roles")
+    return {
+        str(principal): tuple([roles] if isinstance(roles, str) else [str(r) for r in roles])
+        for principal, roles in raw.items()
+    }
 
 
 def _optional_number(knob: str, raw: object) -> int | None:

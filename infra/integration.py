@@ -37,6 +37,7 @@ def publisher_options(config: StackConfig) -> StreamOptions:
         # The publisher keeps no state and subscribers order by version, so concurrent batches
         # of one shard are harmless.
         parallelization_factor=config.publisher_parallelization_factor,
+        reserved_concurrency=config.publisher_reserved_concurrency,
     )
 
 

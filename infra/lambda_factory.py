@@ -91,9 +91,12 @@ class FunctionFactory(Construct):
         name: str,
         handler: str,
         description: str,
+        reserved_concurrency: int,
         memory_size: int = 512,
         timeout: cdk.Duration | None = None,
     ) -> lambda_.Function:
+        """A function that never runs more than `reserved_concurrency` at once, and always may
+        (the reservation is its own, out of the account's pool)."""
         config = self._config
         role = iam.Role(
             scope,
@@ -122,6 +125,7 @@ class FunctionFactory(Construct):
             role=role,
             memory_size=memory_size,
             timeout=timeout or cdk.Duration.seconds(10),
+            reserved_concurrent_executions=reserved_concurrency,
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=log_group,

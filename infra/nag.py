@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
@@ -30,6 +31,13 @@ def acknowledge_policy_resource(grantee: iam.IGrantable, resource: str, reason: 
     principal = _principal_construct(grantee)
     finding = _flatten(cdk.Stack.of(principal).resolve(resource))
     acknowledge(principal, f"AwsSolutions-IAM5[Resource::{finding}]", reason)
+
+
+def acknowledge_resources(scope: Construct, resources: Sequence[str], reason: str) -> None:
+    """Acknowledges AwsSolutions-IAM5 for each wildcard resource ARN of a policy `scope`."""
+    for resource in resources:
+        finding = _flatten(cdk.Stack.of(scope).resolve(resource))
+        acknowledge(scope, f"AwsSolutions-IAM5[Resource::{finding}]", reason)
 
 
 def _principal_construct(grantee: iam.IGrantable) -> Construct:

@@ -51,9 +51,18 @@ class ReadModels(Construct):
     def tables(self) -> tuple[dynamodb.Table, ...]:
         return (*self.views.values(), self.projections)
 
+    def _readable(self) -> list[str]:
+        """Every table, and every index by name (no wildcard)."""
+        indexes = [
+            f"{table.table_arn}/index/{index.name}"
+            for spec, table in self.views.items()
+            for index in spec.indexes
+        ]
+        return [t.table_arn for t in self.tables] + indexes
+
     def grant_read(self, grantee: iam.IGrantable) -> None:
-        access.allow(grantee, access.READ_MODEL_READ, [t.table_arn for t in self.tables])
+        access.allow(grantee, access.READ_MODEL_READ, self._readable())
 
     def grant_read_write(self, grantee: iam.IGrantable) -> None:
-        actions = access.READ_MODEL_READ + access.READ_MODEL_WRITE
-        access.allow(grantee, actions, [t.table_arn for t in self.tables])
+        access.allow(grantee, access.READ_MODEL_READ, self._readable())
+        access.allow(grantee, access.READ_MODEL_WRITE, [t.table_arn for t in self.tables])

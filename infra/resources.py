@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from hosting.names import SLOTS, read_model_env_var
+from hosting.names import SLOTS, index_name, read_model_env_var
 
 
 class AttributeType(StrEnum):
@@ -39,8 +40,18 @@ class Key:
 
 
 @dataclass(frozen=True)
+class IndexSpec:
+    """A global secondary index (all attributes projected), queried by its partition key."""
+
+    name: str
+    partition_key: Key
+    sort_key: Key | None = None
+
+
+@dataclass(frozen=True)
 class TableSpec:
-    """One table: its keys, stream and TTL, and the environment variable naming it at run time."""
+    """One table: its keys, stream and TTL, its indexes, and the environment variable naming it
+    at run time."""
 
     logical_name: str
     partition_key: Key
@@ -48,6 +59,7 @@ class TableSpec:
     stream_view: StreamView | None = None
     ttl_attribute: str | None = None
     env_var: str = ""
+    indexes: tuple[IndexSpec, ...] = ()
 
     def physical_name(self, stage: str) -> str:
         return f"ledger-{stage}-{self.logical_name.replace('_', '-')}"
@@ -60,10 +72,33 @@ class TableSpec:
         return schema
 
     def attribute_definitions(self) -> list[dict[str, str]]:
-        keys = (
-            [self.partition_key] if self.sort_key is None else [self.partition_key, self.sort_key]
-        )
-        return [{"AttributeName": key.name, "AttributeType": key.type.value} for key in keys]
+        """Every attribute a key of the table or of one of its indexes uses, once each."""
+        keys = [self.partition_key, self.sort_key]
+        for index in self.indexes:
+            keys += [index.partition_key, index.sort_key]
+        defined: dict[str, str] = {}
+        for key in keys:
+            if key is not None:
+                defined.setdefault(key.name, key.type.value)
+        return [{"AttributeName": name, "AttributeType": kind} for name, kind in defined.items()]
+
+    def index_requests(self) -> list[dict[str, Any]]:
+        """GlobalSecondaryIndexes in the shape the DynamoDB API takes."""
+        return [
+            {
+                "IndexName": index.name,
+                "KeySchema": [
+                    {"AttributeName": index.partition_key.name, "KeyType": "HASH"},
+                    *(
+                        [{"AttributeName": index.sort_key.name, "KeyType": "RANGE"}]
+                        if index.sort_key
+                        else []
+                    ),
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in self.indexes
+        ]
 
 
 EVENTS = TableSpec(
@@ -90,14 +125,20 @@ PROJECTIONS = TableSpec(
 TABLES: tuple[TableSpec, ...] = (EVENTS, IDEMPOTENCY, PROJECTIONS)
 
 
-def read_model_tables(name: str, key: str) -> tuple[TableSpec, ...]:
+def read_model_tables(name: str, key: str, indexes: tuple[str, ...] = ()) -> tuple[TableSpec, ...]:
     """The blue and green tables of the read model `name`, keyed by its `key` attribute:
-    `ledger-<stage>-<name>-blue`, named at run time by `<NAME>_TABLE_BLUE` (and green)."""
+    `ledger-<stage>-<name>-blue`, named at run time by `<NAME>_TABLE_BLUE` (and green), with a
+    global secondary index over each of `indexes`, sorted by the key."""
+    table_key = Key(key, AttributeType.STRING)
     return tuple(
         TableSpec(
             logical_name=f"{name}_{slot}",
-            partition_key=Key(key, AttributeType.STRING),
+            partition_key=table_key,
             env_var=read_model_env_var(name, slot),
+            indexes=tuple(
+                IndexSpec(index_name(attribute), Key(attribute, AttributeType.STRING), table_key)
+                for attribute in indexes
+            ),
         )
         for slot in SLOTS
     )

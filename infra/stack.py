@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 from constructs import Construct
 
@@ -48,7 +50,7 @@ class LedgerStack(cdk.Stack):
         view_tables = [
             spec
             for _, model in catalogue.read_models()
-            for spec in read_model_tables(model.name, model.key)
+            for spec in read_model_tables(model.name, model.key, model.indexes)
         ]
         self.read_models = ReadModels(self, "ReadModels", config=config, specs=view_tables)
         self.snapshots = SnapshotStore(self, "Snapshots", config=config)
@@ -108,6 +110,11 @@ class LedgerStack(cdk.Stack):
             "STAGE": config.stage,
             # What the API's gateway checks, for the OpenAPI document to declare.
             "API_AUTHORIZATION": "jwt" if config.jwt_issuer else "iam",
+            # Which IAM principals have which roles (SigV4 callers; JWTs carry their scopes).
+            "IAM_PRINCIPAL_ROLES": json.dumps(
+                {p: list(roles) for p, roles in config.iam_principal_roles.items()},
+                separators=(",", ":"),
+            ),
         }
         if config.snapshot_every is not None:
             environment["SNAPSHOT_EVERY"] = str(config.snapshot_every)
@@ -161,6 +168,10 @@ class LedgerStack(cdk.Stack):
             "EventArchiveName": self.integration.archive.archive_name,
             "IntegrationExampleQueueUrl": self.integration.example_queue.queue_url,
             "PublisherDeadLetterQueueUrl": self.publisher.dead_letters.queue_url,
+            **{
+                f"{role.value.capitalize()}InvokePolicyArn": policy.managed_policy_arn
+                for role, policy in self.api.invoke_policies.items()
+            },
             "AlarmTopicArn": self.monitoring.topic.topic_arn,
             "DashboardName": self.monitoring.dashboard.dashboard_name,
         }

@@ -34,6 +34,8 @@ class StreamOptions:
     # Lambda still keeps each partition key (stream id) in order, and the projector does not
     # depend on order anyway (high-water mark per stream, gaps filled from the event table).
     parallelization_factor: int
+    # The most invocations at once: enough for every shard's concurrent batches.
+    reserved_concurrency: int
 
     @classmethod
     def for_projector(cls, config: StackConfig) -> StreamOptions:
@@ -43,6 +45,7 @@ class StreamOptions:
             retry_attempts=config.projector_retry_attempts,
             max_record_age_seconds=config.projector_max_record_age_seconds,
             parallelization_factor=config.projector_parallelization_factor,
+            reserved_concurrency=config.projector_reserved_concurrency,
         )
 
 
@@ -86,6 +89,7 @@ class StreamConsumer(Construct):
             handler=handler,
             description=description,
             timeout=cdk.Duration.seconds(60),
+            reserved_concurrency=options.reserved_concurrency,
         )
         self.function.add_event_source(
             sources.DynamoEventSource(

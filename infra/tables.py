@@ -24,7 +24,7 @@ def table_from_spec(
     replace the table then fails loudly ("already exists") instead of silently starting over
     with an empty table next to the retained one.
     """
-    return dynamodb.Table(
+    table = dynamodb.Table(
         scope,
         construct_id,
         table_name=spec.physical_name(stage),
@@ -40,6 +40,14 @@ def table_from_spec(
         deletion_protection=deletion_protection,
         removal_policy=removal_policy,
     )
+    for index in spec.indexes:
+        table.add_global_secondary_index(
+            index_name=index.name,
+            partition_key=_attribute(index.partition_key),
+            sort_key=_attribute(index.sort_key) if index.sort_key else None,
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
+    return table
 
 
 def _attribute(key: Key) -> dynamodb.Attribute:

@@ -14,6 +14,36 @@ from esctl.http_gateway import LambdaContext
 
 TEMPLATE = json.loads((Path(__file__).parent / "fixtures" / "apigw-http-v2-event.json").read_text())
 
+# The IAM principals the handler tests sign as, and their roles (`IAM_PRINCIPAL_ROLES`).
+TELLER = "arn:aws:iam::123456789012:user/teller"
+AUDITOR = "arn:aws:iam::123456789012:user/auditor"
+OTHER_TELLER = "arn:aws:iam::123456789012:user/other-teller"
+# An operator's assumed role: its sessions are one principal (the role).
+OPERATIONS_ROLE = "arn:aws:iam::123456789012:role/operations"
+PRINCIPAL_ROLES = {
+    TELLER: ["operator"],
+    OTHER_TELLER: ["operator"],
+    AUDITOR: ["auditor"],
+    OPERATIONS_ROLE: ["operator"],
+}
+
+
+def session(name: str) -> str:
+    """An assumed-role session of the operations role, as its userArn reads."""
+    return f"arn:aws:sts::123456789012:assumed-role/operations/{name}"
+
+
+ISSUER = "https://issuer.example.com/"
+
+
+def customer(subject: str) -> dict[str, str]:
+    """A JWT's claims as API Gateway's authorizer passes them: a customer `subject`."""
+    return {"iss": ISSUER, "sub": subject, "scope": "ledger/customer"}
+
+
+def principal_of_customer(subject: str) -> str:
+    return f"{ISSUER}#{subject}"
+
 
 def http_event(
     method: str,
@@ -24,8 +54,11 @@ def http_event(
     headers: dict[str, str] | None = None,
     query: dict[str, Any] | None = None,
     key: str | None = "auto",
-    actor: str | None = "arn:aws:iam::123456789012:user/teller",
+    actor: str | None = TELLER,
+    claims: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """A request signed by the IAM principal `actor`, or with a JWT of `claims`, or (both
+    None) with no authorizer context at all."""
     event = copy.deepcopy(TEMPLATE)
     text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
     all_headers = {
@@ -51,7 +84,10 @@ def http_event(
     event["requestContext"]["http"]["path"] = path
     event["requestContext"]["requestId"] = str(uuid.uuid4())
     event.pop("pathParameters", None)
-    if actor is None:
+    if claims is not None:
+        scopes = claims.get("scope", "").split()
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": scopes}}
+    elif actor is None:
         del event["requestContext"]["authorizer"]
     else:
         event["requestContext"]["authorizer"]["iam"]["userArn"] = actor

@@ -27,7 +27,10 @@ class ViewItems(Generic[V]):
         clashing = {"last_hash", "parked"} & data.keys()
         if clashing:
             raise ValueError(f"{self.model.name}: a view may not carry {sorted(clashing)}")
-        return {**to_attributes(data), **self.key(stream_id), "version": {"N": str(version)}}
+        # A field that is None is left out of the item: an index over it stays sparse (DynamoDB
+        # refuses a NULL index key), and the codec reads it back as missing.
+        present = {name: value for name, value in data.items() if value is not None}
+        return {**to_attributes(present), **self.key(stream_id), "version": {"N": str(version)}}
 
     def marker(self, stream_id: str) -> Item:
         """A stream parked before its first event could be projected: no view, only a mark."""

@@ -11,6 +11,7 @@ from adapters.dynamodb_calls import call
 from adapters.projection_slots_dynamodb import ActiveSlots
 from adapters.view_items import ViewItems
 from eventcore.read_models import ReadModel, ViewPage
+from hosting.names import index_name
 
 V = TypeVar("V")
 
@@ -37,11 +38,30 @@ class DynamoDBViews(Generic[V]):
         ).get("Item")
         return self._items.view(item) if item and self._items.is_view(item) else None
 
-    def page(self, limit: int, cursor: str | None) -> ViewPage[V]:
+    def page(
+        self, limit: int, cursor: str | None, where: tuple[str, str] | None = None
+    ) -> ViewPage[V]:
+        """A Scan of the live table, or with `where` a Query of the index over that attribute
+        (sorted by key): never more than one request."""
         request: dict[str, Any] = {"TableName": self.table(), "Limit": limit}
-        if cursor:
-            request["ExclusiveStartKey"] = {self._key: {"S": _decode(cursor)}}
-        response = call(self._client, "scan", **request)
+        operation = "scan"
+        start = {self._key: {"S": _decode(cursor)}} if cursor else None
+        if where is not None:
+            name, value = where
+            if name not in self.model.indexes:
+                raise ValueError(f"{self.model.name} has no index {name!r}")
+            operation = "query"
+            request |= {
+                "IndexName": index_name(name),
+                "KeyConditionExpression": "#index = :value",
+                "ExpressionAttributeNames": {"#index": name},
+                "ExpressionAttributeValues": {":value": {"S": value}},
+            }
+            if start is not None:
+                start[name] = {"S": value}
+        if start is not None:
+            request["ExclusiveStartKey"] = start
+        response = call(self._client, operation, **request)
         items = [item for item in response.get("Items", []) if self._items.is_view(item)]
         last = response.get("LastEvaluatedKey")
         # moto omits LastEvaluatedKey on an exactly full page; a full page may have more after it.

@@ -14,6 +14,8 @@ from eventcore.events import Event
 from eventcore.store import DuplicateRequest
 
 Respond = Callable[[tuple[AnyLoaded, ...]], Outcome]
+# Refuses (raises a DomainError) a caller who may not act on the loaded streams.
+Authorize = Callable[[tuple[AnyLoaded, ...]], None]
 
 
 class CommandRunner:
@@ -36,16 +38,19 @@ class CommandRunner:
         decide: Decide,
         respond: Respond,
         *,
+        authorize: Authorize | None = None,
         if_match: str | None = None,
     ) -> Outcome:
         """Decide `decide` over `stream_ids` and append the result with a receipt of
         `respond`'s answer, or answer what the key's first run answered.
 
-        `if_match` names the stream the request's If-Match is about (None: the command takes
-        none). A stream that does not exist is left to `decide` to refuse, whatever version
-        the caller expected, so that it reads as not found rather than as a mismatch.
+        `authorize` runs first, on the loaded states: a refusal there comes before anything
+        else could say that a stream exists. `if_match` names the stream the request's If-Match
+        is about (None: the command takes none). A stream that does not exist is left to
+        `decide` to refuse, whatever version the caller expected, so that it reads as not found
+        rather than as a mismatch.
         """
-        checked = _checking(decide, stream_ids, if_match, request.if_match)
+        checked = _checking(decide, stream_ids, if_match, request.if_match, authorize)
         expires_at = int((self.clock() + self.receipt_ttl).timestamp())
         outcome: list[Outcome] = []
 
@@ -74,22 +79,29 @@ class CommandRunner:
         return CommitMeta(
             command_id=request.idempotency_key,
             correlation_id=request.correlation_id,
-            actor=request.actor,
+            actor=request.caller.actor,
             recorded_at=format_time(self.clock()),
         )
 
 
 def _checking(
-    decide: Decide, stream_ids: Sequence[str], stream: str | None, expected: int | None
+    decide: Decide,
+    stream_ids: Sequence[str],
+    stream: str | None,
+    expected: int | None,
+    authorize: Authorize | None,
 ) -> Decide:
-    if stream is None or expected is None:
+    if authorize is None and (stream is None or expected is None):
         return decide
-    index = list(stream_ids).index(stream)
+    index = list(stream_ids).index(stream) if stream is not None and expected is not None else None
 
     def decide_checked(states: tuple[AnyLoaded, ...]) -> Sequence[Sequence[Event]]:
-        current = states[index]
-        if current.exists and current.version != expected:
-            raise VersionMismatch(f"{stream} is at version {current.version}, not {expected}")
+        if authorize is not None:
+            authorize(states)
+        if index is not None:
+            current = states[index]
+            if current.exists and current.version != expected:
+                raise VersionMismatch(f"{stream} is at version {current.version}, not {expected}")
         return decide(states)
 
     return decide_checked

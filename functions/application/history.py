@@ -8,8 +8,13 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
 
+from application.callers import Caller, principal_of
 from eventcore.commits import Commit
 from eventcore.store import EventStore
+
+# What says who sent a command: left out of other principals' commands for a caller who does
+# not see everything.
+IDENTIFYING = ("actor", "command_id", "correlation_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +53,15 @@ def _events_after(commits: Iterator[Commit], after: int) -> Iterator[dict[str, A
                     "actor": commit.meta.actor,
                     "hash": commit.hash,
                 }
+
+
+def seen_by(page: HistoryPage, caller: Caller) -> HistoryPage:
+    """The page as `caller` may see it: its own commands whole, other principals' (a sender's
+    transfer, an operator's deposit) without their identity, Idempotency-Key or correlation id."""
+    events = [
+        event
+        if principal_of(str(event["actor"])) == caller.principal
+        else {**event, **dict.fromkeys(IDENTIFYING)}
+        for event in page.events
+    ]
+    return HistoryPage(events, page.next_after)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from application.callers import Caller
+
 Clock = Callable[[], datetime]
 
 
@@ -17,14 +19,16 @@ class Request:
 
     idempotency_key: str
     fingerprint: str
-    actor: str = "anonymous"
+    caller: Caller
     correlation_id: str = ""
     if_match: int | None = None
 
     @property
     def receipt_key(self) -> str:
-        # Keys are scoped to their caller: one client can neither collide with nor read another's.
-        return f"{self.actor}\n{self.idempotency_key}"
+        # Keys are scoped to the principal authorization uses: one client can neither collide
+        # with nor read another's, and a retry from a new session of the same role (refreshed
+        # credentials name a new session) finds its first answer.
+        return f"{self.caller.principal}\n{self.idempotency_key}"
 
 
 @dataclass(frozen=True, slots=True)

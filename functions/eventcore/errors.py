@@ -18,6 +18,7 @@ class ErrorKind(StrEnum):
     INVALID = "invalid"  # the command refutes itself, whatever the state
     PRECONDITION_FAILED = "precondition_failed"  # the caller's expectation no longer holds
     UNAVAILABLE = "unavailable"  # try again later
+    FORBIDDEN = "forbidden"  # the caller may not do this (where it may know the thing exists)
 
 
 class DomainError(Exception):
@@ -40,6 +41,15 @@ class NotFound(DomainError):
 
     code = "not_found"
     kind = ErrorKind.NOT_FOUND
+
+
+class Forbidden(DomainError):
+    """The caller's role may not do this. Where the caller may not even know that the thing
+    exists, refuse with `NotFound` instead, so that existence does not leak."""
+
+    code = "forbidden"
+    kind = ErrorKind.FORBIDDEN
+    final = True
 
 
 class IntegrityError(Exception):

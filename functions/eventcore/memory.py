@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Generic, TypeVar
 
-from eventcore.categories import entity_id_of
 from eventcore.commits import Commit, CommitEvents, Receipt
 from eventcore.projector import Projected, StaleView
-from eventcore.read_models import ViewPage
+from eventcore.read_models import ReadModel, ViewPage
 from eventcore.snapshots import Snapshot
 from eventcore.store import ConcurrencyError, Conflict, DuplicateRequest
 
@@ -147,14 +146,13 @@ class InMemoryViewStore(Generic[V]):
 
 
 class InMemoryViews(Generic[V]):
-    """A `ViewReader` over an `InMemoryViewStore`: views by key (the stream id through
-    `key_of`), paged in key order."""
+    """A `ViewReader` over an `InMemoryViewStore`: views by key (the stream id through the read
+    model's `key_of`), paged in key order."""
 
-    def __init__(
-        self, store: InMemoryViewStore[V], key_of: Callable[[str], str] = entity_id_of
-    ) -> None:
+    def __init__(self, store: InMemoryViewStore[V], model: ReadModel[V]) -> None:
         self.store = store
-        self.key_of = key_of
+        self.model = model
+        self.key_of = model.key_of
 
     def _views(self) -> dict[str, V]:
         with self.store._lock:
@@ -164,8 +162,15 @@ class InMemoryViews(Generic[V]):
     def get(self, key: str) -> V | None:
         return self._views().get(key)
 
-    def page(self, limit: int, cursor: str | None) -> ViewPage[V]:
+    def page(
+        self, limit: int, cursor: str | None, where: tuple[str, str] | None = None
+    ) -> ViewPage[V]:
         views = self._views()
+        if where is not None:
+            name, value = where
+            if name not in self.model.indexes:
+                raise ValueError(f"{self.model.name} has no index {name!r}")
+            views = {k: v for k, v in views.items() if self.model.codec.dump(v).get(name) == value}
         keys = sorted(views)
         if cursor is not None:
             if cursor not in views:

@@ -47,13 +47,16 @@ class ReadModel(Generic[V]):
     `<name>-green`, and its environment variables, `<NAME>_TABLE_BLUE`/`_GREEN`), the key
     attribute its views are stored under, the projection that builds a view and the codec that
     stores it. `key_of` turns a stream id into the view's key (by default the entity id, the
-    stream id without its category)."""
+    stream id without its category). Each of `indexes` names a string attribute of the view
+    that pages can be asked for by value (`page(..., where=(name, value))`, never a scan): a
+    view whose attribute is None is in no page of that index."""
 
     name: str
     key: str
     projection: Projection[V]
     codec: ViewCodec[V]
     key_of: Callable[[str], str] = entity_id_of
+    indexes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not NAME_PATTERN.match(self.name):
@@ -65,6 +68,9 @@ class ReadModel(Generic[V]):
                 f"read model {self.name}: key {self.key!r} must be a lower-case name other"
                 f" than {sorted(STORE_FIELDS)}"
             )
+        for index in self.indexes:
+            if not NAME_PATTERN.match(index) or index in STORE_FIELDS | {self.key}:
+                raise ValueError(f"read model {self.name}: {index!r} cannot be an index")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,9 @@ class ViewReader(Protocol[V]):
         event could be projected, which leaves a marker and no view)."""
         ...
 
-    def page(self, limit: int, cursor: str | None) -> ViewPage[V]:
-        """Up to `limit` views after `cursor` (opaque; raises ValueError when malformed)."""
+    def page(
+        self, limit: int, cursor: str | None, where: tuple[str, str] | None = None
+    ) -> ViewPage[V]:
+        """Up to `limit` views after `cursor` (opaque; raises ValueError when malformed), in key
+        order, or only those whose indexed attribute `where[0]` is `where[1]`."""
         ...

@@ -59,7 +59,12 @@ def api_info() -> ApiInfo:
 
 def aws_host(catalogue: Catalogue = DOMAINS) -> Host:
     """The domains on the AWS resources the settings name (the real ones, or moto's)."""
-    return Host(catalogue, AwsInfrastructure(settings, client), api=api_info)
+    return Host(
+        catalogue,
+        AwsInfrastructure(settings, client),
+        api=api_info,
+        authentication=lambda: settings().authentication(),
+    )
 
 
 def host() -> Host:

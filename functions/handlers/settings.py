@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from application.callers import Role
+from httpkernel.auth import Authentication
 
 # Each read model's two tables: `<NAME>_TABLE_BLUE` and `<NAME>_TABLE_GREEN`
 # (`hosting.names.read_model_env_var`).
@@ -31,17 +35,29 @@ class Settings(BaseModel):
     event_bus_name: str | None = None
     # What the deployed API's gateway checks (the OpenAPI document declares it); unset locally.
     api_authorization: Literal["iam", "jwt"] | None = None
+    # IAM principal (a user's or a role's ARN) -> its roles, for callers that sign with SigV4
+    # (`IAM_PRINCIPAL_ROLES`, JSON). A principal it does not name has no role: 403.
+    iam_principal_roles: dict[str, list[Role]] = Field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         values: dict[str, object] = {
             name: env[name.upper()]
             for name in cls.model_fields
-            if name != "read_model_tables" and env.get(name.upper())
+            if name not in _STRUCTURED and env.get(name.upper())
         }
+        if env.get("IAM_PRINCIPAL_ROLES"):
+            values["iam_principal_roles"] = json.loads(env["IAM_PRINCIPAL_ROLES"])
         tables: dict[str, dict[str, str]] = {}
         for name, value in env.items():
             if (match := READ_MODEL_TABLE.match(name)) and value:
                 tables.setdefault(match[1].lower(), {})[match[2].lower()] = value
         values["read_model_tables"] = tables
         return cls.model_validate(values)
+
+    def authentication(self) -> Authentication:
+        roles = {p: frozenset(r) for p, r in self.iam_principal_roles.items()}
+        return Authentication(iam_roles=roles)
+
+
+_STRUCTURED = frozenset({"read_model_tables", "iam_principal_roles"})

@@ -27,6 +27,7 @@ from hosting.catalogue import Catalogue
 from hosting.domain import Domain
 from hosting.infrastructure import Infrastructure
 from hosting.platform import Platform
+from httpkernel.auth import Authentication
 from httpkernel.openapi import ApiInfo
 
 if TYPE_CHECKING:
@@ -51,7 +52,8 @@ class Host:
     """The catalogue's domains on one infrastructure.
 
     `api` describes the HTTP API for its OpenAPI document (or says, when the document is
-    made); the domains add their tags.
+    made); the domains add their tags. `authentication` says how requests' callers and roles
+    are found (JWT scopes need nothing; IAM principals need the deployment's mapping).
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class Host:
         clock: Clock = utc_now,
         new_id: Callable[[], str] = new_uuid,
         api: ApiInfo | Callable[[], ApiInfo] | None = None,
+        authentication: Callable[[], Authentication] = Authentication,
     ) -> None:
         self.catalogue = catalogue
         self.infrastructure = infrastructure
@@ -69,6 +72,7 @@ class Host:
         self.new_id = new_id
         default = ApiInfo(title="API", version="1.0.0")
         self._api = api if callable(api) else (lambda: api or default)
+        self.authentication = authentication
         self._built: dict[str, Any] = {}
         self._lock = threading.RLock()
 
@@ -146,7 +150,7 @@ class Host:
             api = self._api()
             return dataclasses.replace(api, tags=api.tags + tags)
 
-        return HttpApp(routers, info)
+        return HttpApp(routers, info, self.authentication)
 
     # ---- the read side -------------------------------------------------------------------
 

@@ -43,4 +43,4 @@ class InMemoryInfrastructure:
         return store
 
     def views(self, model: ReadModel[V]) -> InMemoryViews[V]:
-        return InMemoryViews(self.view_store(model), model.key_of)
+        return InMemoryViews(self.view_store(model), model)

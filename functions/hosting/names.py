@@ -5,6 +5,12 @@ from __future__ import annotations
 SLOTS = ("blue", "green")
 
 
+def index_name(attribute: str) -> str:
+    """The global secondary index over a read model's indexed attribute (keyed by it, sorted
+    by the view's key)."""
+    return f"by_{attribute}"
+
+
 def read_model_env_var(model: str, slot: str) -> str:
     """The environment variable naming a read model's table of one slot: `ACCOUNTS_TABLE_BLUE`."""
     return f"{model.upper()}_TABLE_{slot.upper()}"

@@ -15,8 +15,10 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from application.callers import Caller
 from eventcore.errors import DomainError
 from eventcore.store import ConcurrencyError, StoreUnavailable
+from httpkernel.auth import Authentication, Permission, permission_for
 from httpkernel.errors import (
     RETRY_AFTER_SECONDS,
     HttpError,
@@ -52,15 +54,29 @@ def read_json(body: str) -> Any:
 class HttpApp:
     """The routers' routes on one validating resolver. Two Lambda functions serve it (commands
     POST, queries GET), each refusing the other's methods. `info` describes the API when its
-    document is made."""
+    document is made; `authentication` says how a request's caller and roles are found.
 
-    def __init__(self, routers: Sequence[Router], info: Callable[[], ApiInfo]) -> None:
+    Every request but the kernel's own (the document, the docs page) must come from an
+    authenticated caller with a role (401, 403), and a domain route only from a caller with one
+    of the route's roles (403), checked before the request is read any further, as API
+    Gateway's authorizer does on AWS. Nothing of a refused request reaches a service.
+    """
+
+    def __init__(
+        self,
+        routers: Sequence[Router],
+        info: Callable[[], ApiInfo],
+        authentication: Callable[[], Authentication] = Authentication,
+    ) -> None:
         self.info = info
+        self.authentication = authentication
         self.resolver = APIGatewayHttpResolver(
             enable_validation=True, json_body_deserializer=read_json
         )
+        self.permissions: list[Permission] = []
         for router in routers:
             self.resolver.include_router(router)
+            self.permissions += getattr(router, "permissions", [])
         _map_errors(self.resolver)
         self.resolver.get(DOCUMENT_PATH, include_in_schema=False)(self._document)
         self._docs_lock = threading.Lock()
@@ -88,9 +104,12 @@ class HttpApp:
         self, event: dict[str, Any], context: LambdaContext, methods: frozenset[str]
     ) -> dict[str, Any]:
         """Refuse what the resolver should never see, then resolve."""
-        refused = _guard(event, methods)
+        caller, refused = self._authorize(event)
+        refused = _misrouted(event, methods) or refused or _guard(event)
         if refused is not None:
             return refused
+        # The resolver clears its context after every request; routes read their caller there.
+        self.resolver.context["caller"] = caller
         if str(event.get("rawPath", "")).endswith(DOCS_PATH) and not self._docs_enabled:
             self._enable_docs()
         try:
@@ -99,11 +118,30 @@ class HttpApp:
             # JSON nested deeper than the parser's limit never reaches validation.
             return _raw(error(400, "invalid_json", "the request body is nested too deeply"))
 
+    def _authorize(self, event: dict[str, Any]) -> tuple[Caller | None, dict[str, Any] | None]:
+        """The request's caller, or the refusal of a request that has none fit for the route."""
+        method = event.get("requestContext", {}).get("http", {}).get("method", "")
+        path = str(event.get("rawPath", ""))
+        if (method, path) in KERNEL_ROUTES:
+            return None, None
+        caller = self.authentication().caller_of(event)
+        if caller is None:
+            message = "the request carries no valid credentials"
+            return None, _raw(error(401, "unauthenticated", message))
+        permission = permission_for(self.permissions, method, path)
+        if not caller.roles or (permission is not None and not caller.has(*permission.roles)):
+            return caller, _raw(error(403, "forbidden", "your role may not use this route"))
+        return caller, None
 
-def _guard(event: dict[str, Any], methods: frozenset[str]) -> dict[str, Any] | None:
+
+def _misrouted(event: dict[str, Any], methods: frozenset[str]) -> dict[str, Any] | None:
     method = event.get("requestContext", {}).get("http", {}).get("method", "")
     if method not in methods:
         return _raw(error(405, "method_not_allowed", f"{method} is not served here"))
+    return None
+
+
+def _guard(event: dict[str, Any]) -> dict[str, Any] | None:
     body = event.get("body") or ""
     size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
     if size > MAX_BODY_BYTES:

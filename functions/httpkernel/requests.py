@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel
 
+from application.callers import Caller
 from application.requests import Request
 from httpkernel.errors import HttpError
 
@@ -37,19 +38,14 @@ def header_refusal(errors: list[Any]) -> HttpError | None:
     return None
 
 
-def actor_of(event: APIGatewayProxyEventV2) -> str:
-    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
-    iam = authorizer.get("iam") or {}
-    jwt = authorizer.get("jwt") or {}
-    return str(iam.get("userArn") or (jwt.get("claims") or {}).get("sub") or "anonymous")
-
-
 def correlation_id_of(event: APIGatewayProxyEventV2) -> str:
     given = _TOKEN.match(event.headers.get("x-correlation-id") or "")
     return given.group(1) if given else str(event.request_context.request_id or "")
 
 
-def command_request(event: APIGatewayProxyEventV2, body: BaseModel | None) -> Request:
+def command_request(
+    event: APIGatewayProxyEventV2, body: BaseModel | None, caller: Caller
+) -> Request:
     """Build the application's view of a command request, refusing a bad or missing key."""
     raw_key = event.headers.get("idempotency-key")
     if raw_key is None:
@@ -60,7 +56,7 @@ def command_request(event: APIGatewayProxyEventV2, body: BaseModel | None) -> Re
     return Request(
         idempotency_key=key.group(1),
         fingerprint=fingerprint(event.request_context.http.method, event.raw_path, body),
-        actor=actor_of(event),
+        caller=caller,
         correlation_id=correlation_id_of(event),
         if_match=expected_version(event.headers.get("if-match")),
     )

@@ -11,11 +11,12 @@ from aws_lambda_powertools.event_handler import Response
 from application.requests import Outcome
 from httpkernel.models import ErrorBody
 
-# What a command route can answer besides its success: unreadable or unkeyed (400), not found
-# (404), a broken rule or a lost race (409), a failed If-Match (412), too large (413), not JSON
-# (415), invalid (422), busy (503).
-COMMAND_ERRORS = (400, 404, 409, 412, 413, 415, 422, 503)
-QUERY_ERRORS = (404, 422, 503)
+# What a command route can answer besides its success: unreadable or unkeyed (400), no valid
+# credentials (401), a role that may not (403), not found or not the caller's (404), a broken
+# rule or a lost race (409), a failed If-Match (412), too large (413), not JSON (415), invalid
+# (422), busy (503).
+COMMAND_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
+QUERY_ERRORS = (401, 403, 404, 422, 503)
 
 
 def json_response(

@@ -112,7 +112,7 @@ class TestInMemoryViews(ViewStoreContract):
     @pytest.fixture
     def sides(self) -> Sides:
         store: InMemoryViewStore[CounterView] = InMemoryViewStore()
-        return Sides(store, InMemoryViews(store, COUNTERS.key_of))
+        return Sides(store, InMemoryViews(store, COUNTERS))
 
 
 class TestDynamoDBViews(ViewStoreContract):

@@ -6,13 +6,17 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import boto3
 import httpx
 import pytest
 
+from application.callers import Role
+from esctl.local_clients import bearer, signed_as
 from esctl.local_process import ROOT, LocalStackProcess, child_env
+from tests.e2e.helpers import Api
 
 
 @dataclass
@@ -20,6 +24,22 @@ class Stack:
     api: str
     aws: str
     running: LocalStackProcess
+
+    @cached_property
+    def operator(self) -> httpx.Auth:
+        """Signed (SigV4) by the local stack's operator principal."""
+        return signed_as(self.aws, Role.OPERATOR)
+
+    @cached_property
+    def auditor(self) -> httpx.Auth:
+        return signed_as(self.aws, Role.AUDITOR)
+
+    def customer(self, subject: str) -> httpx.Auth:
+        """A bearer token of the local issuer for a customer `subject`."""
+        return bearer(self.aws, subject, Role.CUSTOMER)
+
+    def api_as(self, auth: httpx.Auth) -> Api:
+        return Api(self.api, auth)
 
     def client(self, service: str) -> Any:
         """A boto3 client of the local AWS, as an operator poking at it by hand would make."""

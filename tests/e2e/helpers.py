@@ -8,10 +8,11 @@ import httpx
 
 
 class Api:
-    """A thin HTTP client for the ledger API, as a client application would write one."""
+    """A thin HTTP client for the ledger API, as a client application would write one, with
+    the credentials of one caller (a bearer token, or SigV4 signing)."""
 
-    def __init__(self, base: str) -> None:
-        self.http = httpx.Client(base_url=base, timeout=30)
+    def __init__(self, base: str, auth: httpx.Auth) -> None:
+        self.http = httpx.Client(base_url=base, timeout=30, auth=auth)
 
     def post(
         self, path: str, body: Any = None, key: str | None = None, **headers: str

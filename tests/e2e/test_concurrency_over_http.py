@@ -26,7 +26,7 @@ def post_with_retries(api: Api, path: str, body: dict[str, object]) -> int:
 
 
 def test_sixteen_clients_depositing_and_transferring(stack: Stack):
-    api = Api(stack.api)
+    api = Api(stack.api, stack.operator)
     hot = api.open("Hot")
     accounts = [api.open(f"Pool {n}") for n in range(10)]
     for account in accounts:
@@ -36,7 +36,7 @@ def test_sixteen_clients_depositing_and_transferring(stack: Stack):
     lock = threading.Lock()
 
     def client(number: int) -> None:
-        mine = Api(stack.api)
+        mine = Api(stack.api, stack.operator)
         rnd = random.Random(number)
         for i in range(25):
             amount = number * 100 + i + 1

@@ -12,7 +12,7 @@ from tests.e2e.helpers import Api
 
 @pytest.fixture
 def api(stack: Stack) -> Api:
-    return Api(stack.api)
+    return Api(stack.api, stack.operator)
 
 
 def test_the_readme_walkthrough(api: Api):
@@ -124,22 +124,27 @@ def test_esctl_verify_history_state_and_tampering(stack: Stack, api: Api):
 
 
 def test_the_readme_quick_start_works_as_written(stack: Stack):
+    import os
     import re
     import subprocess
 
-    from tests.e2e.conftest import ROOT
+    from tests.e2e.conftest import ROOT, child_env
 
     readme = (ROOT / "README.md").read_text()
     section = readme.split("### Quick start", 1)[1]
     script = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
     assert script is not None
     lines = script.group(1).replace("http://127.0.0.1:8000", stack.api)
+    # esctl finds the local AWS at AWS_ENDPOINT_URL (http://127.0.0.1:5000 by default).
+    env = {**child_env(), "AWS_ENDPOINT_URL": stack.aws, "PATH": os.environ["PATH"]}
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", lines],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=90,
         check=False,
+        cwd=ROOT,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     import json
@@ -150,8 +155,9 @@ def test_the_readme_quick_start_works_as_written(stack: Stack):
         document, end = decoder.raw_decode(text)
         documents.append(document)
         text = text[end:].strip()
-    deposit, withdrawal, account, events, state = documents
+    deposit, withdrawal, account, events, state, signed = documents
     assert (deposit["balance"], withdrawal["balance"]) == (2500, 1500)
     assert (account["balance"], account["version"]) == (1500, 3)
+    assert signed == account  # the auditor's SigV4-signed read
     assert [e["type"] for e in events["events"]] == ["AccountOpened", "Deposited", "Withdrawn"]
     assert (state["balance"], state["version"]) == (2500, 2)

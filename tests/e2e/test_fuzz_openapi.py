@@ -9,6 +9,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from application.callers import Role
+from esctl.local_clients import bearer
 from tests.e2e.conftest import Stack
 
 EXAMPLES = 40
@@ -20,6 +22,8 @@ def operations(stack: Stack) -> list[Any]:
 
 
 def test_every_operation_answers_within_its_documented_contract(stack: Stack):
+    # As an operator, whom every route admits: the fuzzing is of what the routes do.
+    operator = {"Authorization": f"Bearer {bearer(stack.aws, 'fuzzer', Role.OPERATOR).jwt}"}
     found = operations(stack)
     assert len(found) >= 9
     failures: list[str] = []
@@ -38,7 +42,7 @@ def test_every_operation_answers_within_its_documented_contract(stack: Stack):
             # request may meet a state that refuses it: 412 for a stale If-Match, 422 for a
             # reused Idempotency-Key or a `state` query naming neither version nor time.
             response = case.call_and_validate(
-                base_url=stack.api, excluded_checks=[positive_data_acceptance]
+                base_url=stack.api, headers=operator, excluded_checks=[positive_data_acceptance]
             )
             assert response.status_code < 500
 
@@ -48,3 +52,12 @@ def test_every_operation_answers_within_its_documented_contract(stack: Stack):
             failures.append(f"{operation.method.upper()} {operation.path}: {failure}")
     if failures:
         pytest.fail("\n\n".join(failures)[:20000])
+
+
+def test_methods_no_route_has_are_4xx_not_5xx(stack: Stack):
+    import httpx
+
+    for method in ("TRACE", "DELETE", "PUT", "PATCH", "OPTIONS", "HEAD"):
+        for path in ("/accounts", "/accounts/a1", "/transfers", "/openapi.json"):
+            reply = httpx.request(method, f"{stack.api}{path}", timeout=10)
+            assert 400 <= reply.status_code < 500, (method, path, reply.status_code)

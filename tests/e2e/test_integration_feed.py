@@ -7,7 +7,7 @@ from tests.e2e.helpers import Api
 
 
 def test_tail_prints_the_events_of_a_deposit(stack: Stack) -> None:
-    api = Api(stack.api)
+    api = Api(stack.api, stack.operator)
     account = api.open("Tailed")
     assert api.post(f"/accounts/{account}/deposits", {"amount": 4200}).status_code == 201
     output = ""
@@ -20,7 +20,12 @@ def test_tail_prints_the_events_of_a_deposit(stack: Stack) -> None:
             break
     mine = [line.split(maxsplit=3) for line in output.splitlines() if f"Account-{account}/" in line]
     assert [fields[1:] for fields in sorted(mine, key=lambda f: f[2])] == [
-        ["AccountOpened", f"Account-{account}/1", '{"owner":"Tailed","currency":"EUR"}'],
+        [
+            "AccountOpened",
+            f"Account-{account}/1",
+            '{"owner":"Tailed","currency":"EUR",'
+            '"owner_principal":"arn:aws:iam::123456789012:user/ledger-local-operator"}',
+        ],
         ["Deposited", f"Account-{account}/2", '{"amount":4200}'],
     ]
     # What was printed was deleted: a second look shows none of it again.

@@ -8,7 +8,7 @@ from tests.e2e.helpers import Api
 
 
 def test_blue_green_rebuild_switches_readers_and_keeps_serving(stack: Stack):
-    api = Api(stack.api)
+    api = Api(stack.api, stack.operator)
     accounts = [api.open(f"Rebuilt {n}") for n in range(3)]
     for n, account in enumerate(accounts):
         api.post(f"/accounts/{account}/deposits", {"amount": 100 + n})
@@ -45,7 +45,7 @@ def test_parked_streams_listing(stack: Stack):
 
 
 def test_streams_are_named_by_id_by_stream_id_or_by_category(stack: Stack):
-    api = Api(stack.api)
+    api = Api(stack.api, stack.operator)
     account = api.open("Named")
     api.post(f"/accounts/{account}/deposits", {"amount": 42})
     for how in ([account], [f"Account-{account}"], [account, "--category", "Account"]):

@@ -109,7 +109,8 @@ def test_commands_reach_the_example_queue_with_the_documented_envelope(feed: Fee
         "commit_hash",
     }
     assert deposited["metadata"]["actor"] == ACTOR
-    assert opened["data"] == {"owner": "Ada", "currency": "EUR"}
+    assert opened["data"] == {"owner": "Ada", "currency": "EUR", "owner_principal": ACTOR}
+    assert opened["schema_version"] == 3
     for detail in (opened, deposited):
         IntegrationEvent.model_validate(detail)
         envelope_model(

@@ -17,6 +17,11 @@ CUSTOM_CONTEXT = {
     "jwt_issuer": "https://issuer.example.com/",
     "jwt_audience": "ledger-api,ledger-cli",
     "alarm_email": "oncall@example.com",
+    "iam_principal_roles": '{"arn:aws:iam::123456789012:role/Ops": "operator",'
+    ' "arn:aws:iam::123456789012:user/audit": ["auditor"]}',
+    "api_command_rate_limit": "5",
+    "api_query_burst_limit": "9",
+    "command_reserved_concurrency": "7",
     "snapshot_every": "7",
     "snapshot_retention_days": "10",
     "projector_batch_size": "25",

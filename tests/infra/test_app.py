@@ -27,6 +27,10 @@ EXPECTED_OUTPUTS = {
     "PublisherDeadLetterQueueUrl",
     "AlarmTopicArn",
     "DashboardName",
+    # With IAM authorization (the default), one policy per role to attach to its principals.
+    "CustomerInvokePolicyArn",
+    "OperatorInvokePolicyArn",
+    "AuditorInvokePolicyArn",
 }
 
 

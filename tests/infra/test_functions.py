@@ -78,6 +78,7 @@ def test_environment(dev: Synth, handler: str) -> None:
         "LOG_LEVEL": "INFO",
         "STAGE": "dev",
         "API_AUTHORIZATION": "iam",
+        "IAM_PRINCIPAL_ROLES": "{}",
     }
     assert set(tables) == {
         "EVENTS_TABLE",

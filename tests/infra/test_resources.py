@@ -26,7 +26,7 @@ def test_resources_module_imports_no_cdk(repo_root: Path) -> None:
         for node in ast.walk(tree)
         if isinstance(node, ast.ImportFrom)
     }
-    assert imported <= {"__future__", "dataclasses", "enum", "hosting"}
+    assert imported <= {"__future__", "dataclasses", "enum", "typing", "hosting"}
 
 
 def test_the_platform_tables_and_two_per_read_model() -> None:

@@ -19,6 +19,7 @@ import pytest
 from moto import mock_aws
 from pydantic import Field
 
+from application.callers import Role
 from application.requests import Outcome
 from bench.aws import Requests
 from domains.accounts.commands import Withdraw
@@ -40,7 +41,7 @@ from httpkernel.models import Body
 from httpkernel.params import IdempotencyKey
 from httpkernel.responses import COMMAND_ERRORS, json_response, outcome_response, responses
 from httpkernel.routing import DomainRouter
-from tests.http import Reply, call, http_event
+from tests.http import PRINCIPAL_ROLES, Reply, call, http_event
 
 # ---- the order domain, as a team would write it ----------------------------------------------
 
@@ -242,8 +243,9 @@ class PayBody(Body):
 def routes(orders: Callable[[], Orders]) -> DomainRouter:
     router = DomainRouter()
 
-    @router.post(
+    @router.command(
         "/orders",
+        roles=[Role.CUSTOMER, Role.OPERATOR],
         operation_id="placeOrder",
         summary="Place an order",
         description="An empty order for a customer.",
@@ -252,8 +254,9 @@ def routes(orders: Callable[[], Orders]) -> DomainRouter:
     def place(body: PlaceBody, idempotency_key: IdempotencyKey) -> Any:
         return outcome_response(orders().place(body.customer, router.command_request(body)))
 
-    @router.post(
+    @router.command(
         "/orders/<order_id>/items",
+        roles=[Role.CUSTOMER, Role.OPERATOR],
         operation_id="addItem",
         summary="Add an item",
         description="One more line on an open order.",
@@ -264,8 +267,9 @@ def routes(orders: Callable[[], Orders]) -> DomainRouter:
         item = AddItem(body.sku, body.qty, body.price)
         return outcome_response(orders().add_item(order_id, item, router.command_request(body)))
 
-    @router.post(
+    @router.command(
         "/orders/<order_id>/pay",
+        roles=[Role.CUSTOMER, Role.OPERATOR],
         operation_id="payOrder",
         summary="Pay an order",
         description="Debits the order's total from a ledger account, with the order, at once.",
@@ -275,8 +279,9 @@ def routes(orders: Callable[[], Orders]) -> DomainRouter:
         request = router.command_request(body)
         return outcome_response(orders().pay(order_id, body.account_id, request))
 
-    @router.get(
+    @router.query(
         "/orders/<order_id>",
+        roles=[Role.CUSTOMER, Role.OPERATOR, Role.AUDITOR],
         operation_id="getOrder",
         summary="Get an order",
         description="The order from its read model.",
@@ -316,6 +321,7 @@ def hosted(monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalogue]:
     with mock_aws():
         env = provision(boto3.client("dynamodb"), boto3.client("s3"), catalogue)
         env |= provision_integration(boto3.client("events"), boto3.client("sqs"), catalogue)
+        env["IAM_PRINCIPAL_ROLES"] = json.dumps(PRINCIPAL_ROLES)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         bootstrap.settings.cache_clear()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from application.callers import Caller, Role
 from application.requests import Request
 from domains.accounts.domain import ACCOUNTS
 from eventcore.events import EventRegistry
@@ -19,6 +20,7 @@ from hosting.catalogue import Catalogue
 from hosting.domain import Domain
 from hosting.host import Host
 from hosting.memory import InMemoryInfrastructure
+from httpkernel.auth import Authentication
 from tests.counters import COUNTERS, CounterCodec, decider, registry
 from tests.http import http_event
 
@@ -109,15 +111,21 @@ def test_settings_find_every_read_models_tables() -> None:
 
 
 def test_the_accounts_run_on_memory_through_their_service_and_their_routes() -> None:
-    host = Host(Catalogue([ACCOUNTS]), InMemoryInfrastructure())
+    roles = {"arn:aws:iam::1:user/teller": frozenset({Role.OPERATOR})}
+    host = Host(
+        Catalogue([ACCOUNTS]),
+        InMemoryInfrastructure(),
+        authentication=lambda: Authentication(iam_roles=roles),
+    )
     ledger = host.service("accounts")
-    opened = ledger.open_account("Ada", "EUR", Request("open-1", "f1"))
+    teller = Caller.of("arn:aws:iam::1:user/teller", {Role.OPERATOR})
+    opened = ledger.open_account("Ada", "EUR", Request("open-1", "f1", teller))
     account = opened.body["account_id"]
-    ledger.deposit(account, 250, Request("deposit-1", "f2"))
+    ledger.deposit(account, 250, Request("deposit-1", "f2", teller))
     assert ledger.views.get(account) is None  # read models catch up when asked, as on AWS
     host.catch_up()
-    assert ledger.account(account).balance == 250
-    event = http_event("GET", f"/accounts/{account}")
+    assert ledger.account(account, teller).balance == 250
+    event = http_event("GET", f"/accounts/{account}", actor=teller.actor)
     reply = host.http_app.handle(event, None, frozenset({"GET"}))  # type: ignore[arg-type]
     assert (reply["statusCode"], json.loads(reply["body"])["balance"]) == (200, 250)
     # Services and views are built once per host, as per warm container.
@@ -137,7 +145,10 @@ def _routes_with(**route: Any) -> Any:
             **route,
         }
         path = options.pop("path", "/counters/<counter_id>")
-        router.post(path, **options)(lambda counter_id: {})
+        if options.pop("roles", True):
+            router.command(path, roles=[Role.OPERATOR], **options)(lambda counter_id: {})
+        else:
+            router.post(path, **options)(lambda counter_id: {})
         return router
 
     return routes
@@ -154,6 +165,7 @@ def _routes_with(**route: Any) -> Any:
         ({"operation_id": "deposit"}, "operationId deposit is also"),
         ({"path": "/accounts/<account_id>/deposits"}, "also declared by accounts"),
         ({"path": "/openapi.json"}, "also declared by the kernel"),
+        ({"roles": False}, "the roles that may use it"),
     ],
 )
 def test_routes_that_the_stack_could_not_serve_as_declared_fail_the_synth(

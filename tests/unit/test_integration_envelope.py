@@ -101,6 +101,7 @@ def test_one_schema_per_registered_type_and_version() -> None:
     assert set(json_schemas()) == {
         "AccountOpened.v1.schema.json",
         "AccountOpened.v2.schema.json",
+        "AccountOpened.v3.schema.json",
         "Deposited.v1.schema.json",
         "Withdrawn.v1.schema.json",
         "TransferSent.v1.schema.json",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 class OpenAccount:
     owner: str
     currency: str
+    owner_principal: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,10 +69,10 @@ def _check_debit(account: Account, amount: int, name: str = "account") -> None:
 
 def decide(command: AccountCommand, account: Account) -> Sequence[AccountEvent]:
     match command:
-        case OpenAccount(owner=owner, currency=currency):
+        case OpenAccount(owner=owner, currency=currency, owner_principal=principal):
             if account.status != "unknown":
                 raise AccountAlreadyOpen("account already exists")
-            return [AccountOpened(owner=owner, currency=currency)]
+            return [AccountOpened(owner=owner, currency=currency, owner_principal=principal)]
         case Deposit(amount=amount):
             _check_amount(amount)
             _require_open(account)
@@ -119,15 +119,15 @@ def evolve(account: Account, event: AccountEvent) -> Account:
     # builds the new state positionally with `tuple.__new__` (what `Account(...)` calls, without
     # its Python-level `__new__`: half the cost, a quarter of `account._replace(...)`'s).
     # The balance cases list every field of `Account`: keep them so.
-    status, owner, currency, balance = account
+    status, owner, currency, balance, principal = account
     if type(event) is Deposited or type(event) is TransferReceived:
-        return tuple.__new__(Account, (status, owner, currency, balance + event.amount))
+        return tuple.__new__(Account, (status, owner, currency, balance + event.amount, principal))
     if type(event) is Withdrawn or type(event) is TransferSent:
-        return tuple.__new__(Account, (status, owner, currency, balance - event.amount))
+        return tuple.__new__(Account, (status, owner, currency, balance - event.amount, principal))
     if type(event) is AccountOpened:
-        return Account("open", event.owner, event.currency, 0)
+        return Account("open", event.owner, event.currency, 0, event.owner_principal)
     if type(event) is Closed:
-        return Account("closed", owner, currency, balance)
+        return Account("closed", owner, currency, balance, principal)
     raise TypeError(f"unknown event {event!r}")
 
 

@@ -24,17 +24,37 @@ class AccountOpenedV1(Event):
 
 
 @registry.register
-class AccountOpened(Event):
+class AccountOpenedV2(Event):
+    """AccountOpened before accounts were bound to the principal that owns them."""
+
     type: Literal["AccountOpened"] = "AccountOpened"
     schema_version: Literal[2] = 2
     owner: str
     currency: Currency
 
 
+@registry.register
+class AccountOpened(Event):
+    type: Literal["AccountOpened"] = "AccountOpened"
+    schema_version: Literal[3] = 3
+    owner: str
+    currency: Currency
+    # The principal that owns the account (an IAM principal's ARN, or `<issuer>#<sub>` of a
+    # JWT's subject); None for accounts opened before ownership was recorded, on which only
+    # operators and auditors act.
+    owner_principal: str | None = None
+
+
 @registry.upcaster("AccountOpened", from_version=1)
 def _opened_v1_to_v2(data: JSONDict) -> JSONDict:
     # Every account opened before currencies were recorded was a euro account.
     return {**data, "currency": "EUR"}
+
+
+@registry.upcaster("AccountOpened", from_version=2)
+def _opened_v2_to_v3(data: JSONDict) -> JSONDict:
+    # Owners were not recorded: nobody owns these accounts.
+    return {**data, "owner_principal": None}
 
 
 @registry.register

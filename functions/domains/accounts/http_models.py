@@ -62,6 +62,14 @@ class OpenAccountBody(Body):
         AfterValidator(_visible_name),
     ]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
+    owner_principal: Annotated[
+        str | None,
+        Field(
+            pattern=r"^[\x21-\x7e]{1,512}$",
+            description="operators only: the principal the account belongs to (an IAM"
+            " principal's ARN, or `<issuer>#<sub>` of a JWT's subject); the caller by default",
+        ),
+    ] = None
 
 
 class AmountBody(Body):

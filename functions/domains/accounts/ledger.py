@@ -1,4 +1,5 @@
-"""The ledger's use cases: opening, moving money, closing, and reading accounts.
+"""The ledger's use cases: opening, moving money, closing, and reading accounts, each for one
+caller and only as far as that caller may go (`access`).
 
 Idempotency, command metadata and If-Match are the platform's (`CommandRunner`); history paging
 too. This service speaks in plain values (ids, amounts, JSON-ready dicts) and knows nothing of
@@ -11,9 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
+from application.callers import Caller
 from application.commands import CommandRunner
-from application.history import HistoryPage, history
+from application.history import HistoryPage, history, seen_by
 from application.requests import Outcome, Request
+from domains.accounts import access
 from domains.accounts.commands import (
     AccountCommand,
     CloseAccount,
@@ -24,12 +27,18 @@ from domains.accounts.commands import (
 )
 from domains.accounts.decider import decide, decide_transfer, stream_id
 from domains.accounts.errors import AccountNotFound
-from domains.accounts.views import ACCOUNTS, AccountView
+from domains.accounts.views import ACCOUNTS, OWNER_INDEX, AccountView
 from eventcore.aggregates import Aggregates, AnyLoaded
 from eventcore.commits import format_time
+from eventcore.errors import Forbidden
 from eventcore.events import Event
 from eventcore.read_models import ViewPage, ViewReader
 from hosting.platform import Platform
+
+
+def _missing(account_id: str) -> AccountNotFound:
+    # The same words whether the account is missing or the caller may not see it.
+    return AccountNotFound(f"account {account_id} does not exist")
 
 
 class Ledger:
@@ -41,11 +50,18 @@ class Ledger:
 
     # ---- commands ------------------------------------------------------------------------
 
-    def open_account(self, owner: str, currency: str, request: Request) -> Outcome:
-        account_id = self.new_id()
-        return self._single(account_id, OpenAccount(owner, currency), request, with_balance=False)
+    def open_account(
+        self, owner: str, currency: str, request: Request, owner_principal: str | None = None
+    ) -> Outcome:
+        principal = access.owner_for(request.caller, owner_principal)
+        if principal is None:
+            raise Forbidden("you may not open an account for another principal")
+        command = OpenAccount(owner, currency, principal)
+        return self._single(self.new_id(), command, request, with_balance=False)
 
     def deposit(self, account_id: str, amount: int, request: Request) -> Outcome:
+        if not access.may_credit(request.caller):
+            raise Forbidden("only operators deposit")
         return self._single(account_id, Deposit(amount), request)
 
     def withdraw(self, account_id: str, amount: int, request: Request) -> Outcome:
@@ -56,6 +72,13 @@ class Ledger:
 
     def transfer(self, source: str, target: str, amount: int, request: Request) -> Outcome:
         command = Transfer(self.new_id(), source, target, amount)
+        caller = request.caller
+
+        def authorize(states: tuple[AnyLoaded, ...]) -> None:
+            # The sender must be the caller's to move; the receiver is anyone's open account.
+            sender = states[0]
+            if sender.exists and not access.may_move(caller, sender.state.owner_principal):
+                raise _missing(source)
 
         def both_sides(states: tuple[AnyLoaded, ...]) -> Sequence[Sequence[Event]]:
             return decide_transfer(command, states[0].state, states[1].state)
@@ -69,7 +92,7 @@ class Ledger:
             return Outcome(201, body)
 
         streams = [stream_id(source), stream_id(target)]
-        return self.commands.run(request, streams, both_sides, respond)
+        return self.commands.run(request, streams, both_sides, respond, authorize=authorize)
 
     def _single(
         self,
@@ -80,6 +103,14 @@ class Ledger:
         with_balance: bool = True,
     ) -> Outcome:
         stream = stream_id(account_id)
+        caller = request.caller
+
+        def authorize(states: tuple[AnyLoaded, ...]) -> None:
+            current = states[0]
+            if not current.exists or isinstance(command, OpenAccount | Deposit):
+                return  # decide says not found (or opens it); deposits were checked already
+            if not access.may_move(caller, current.state.owner_principal):
+                raise _missing(account_id)
 
         def one_side(states: tuple[AnyLoaded, ...]) -> Sequence[Sequence[Event]]:
             return [decide(command, states[0].state)]
@@ -90,12 +121,15 @@ class Ledger:
                 body["balance"] = after[0].state.balance
             return Outcome(201, body, after[0].version)
 
-        # An account that does not exist is a 404 whatever version the client expected.
-        return self.commands.run(request, [stream], one_side, respond, if_match=stream)
+        # An account that does not exist, or that the caller may not see, is a 404 whatever
+        # version the client expected.
+        return self.commands.run(
+            request, [stream], one_side, respond, authorize=authorize, if_match=stream
+        )
 
     # ---- queries -------------------------------------------------------------------------
 
-    def account(self, account_id: str, *, strong: bool = False) -> AccountView:
+    def account(self, account_id: str, caller: Caller, *, strong: bool = False) -> AccountView:
         if strong:
             loaded = self.aggregates.load_fresh(stream_id(account_id))
             view = (
@@ -103,16 +137,25 @@ class Ledger:
             )
         else:
             view = self.views.get(account_id)
-        if view is None:
-            raise AccountNotFound(f"account {account_id} does not exist")
+        if view is None or not access.may_see(caller, view.owner_principal):
+            raise _missing(account_id)
         return view
 
-    def accounts(self, limit: int, cursor: str | None) -> ViewPage[AccountView]:
-        return self.views.page(limit, cursor)
+    def accounts(self, limit: int, cursor: str | None, caller: Caller) -> ViewPage[AccountView]:
+        """Every account for operators and auditors; a customer's own, from the owner index."""
+        if caller.sees_everything:
+            return self.views.page(limit, cursor)
+        return self.views.page(limit, cursor, where=(OWNER_INDEX, caller.principal))
 
     def state_at(
-        self, account_id: str, *, version: int | None = None, at: datetime | None = None
+        self,
+        account_id: str,
+        caller: Caller,
+        *,
+        version: int | None = None,
+        at: datetime | None = None,
     ) -> AccountView:
+        self._visible(account_id, caller)
         stream = stream_id(account_id)
         loaded = self.aggregates.repository(stream).load_at(
             stream, version=version, at=format_time(at) if at is not None else None
@@ -121,9 +164,19 @@ class Ledger:
             raise AccountNotFound(f"account {account_id} did not exist at that point")
         return AccountView.of(account_id, loaded.state, loaded.version)
 
-    def history(self, account_id: str, after: int, limit: int) -> HistoryPage:
-        """Events after version `after`, as stored (original schema version, hash-covered)."""
+    def history(self, account_id: str, caller: Caller, after: int, limit: int) -> HistoryPage:
+        """Events after version `after`, as stored (original schema version, hash-covered);
+        for a customer, other principals' commands without who sent them or their keys."""
+        self._visible(account_id, caller)
         page = history(self.aggregates.store, stream_id(account_id), after, limit)
         if page is None:
-            raise AccountNotFound(f"account {account_id} does not exist")
-        return page
+            raise _missing(account_id)
+        return page if caller.sees_everything else seen_by(page, caller)
+
+    def _visible(self, account_id: str, caller: Caller) -> None:
+        """Refuse an account the caller may not see (or that does not exist), as not found."""
+        if caller.sees_everything:
+            return
+        loaded = self.aggregates.load(stream_id(account_id))
+        if not loaded.exists or not access.may_see(caller, loaded.state.owner_principal):
+            raise _missing(account_id)

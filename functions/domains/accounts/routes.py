@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import AwareDatetime
 
+from application.callers import Role
 from domains.accounts.http_models import (
     ACCOUNT_ID_PATTERN,
     AccountBody,
@@ -38,12 +39,20 @@ from httpkernel.responses import (
 from httpkernel.routing import DomainRouter
 
 TAG = "accounts"  # the domain's name (domain.NAME): its OpenAPI tag
+OPERATORS = (Role.OPERATOR,)
+CUSTOMERS_AND_OPERATORS = (Role.CUSTOMER, Role.OPERATOR)
+READERS = (Role.CUSTOMER, Role.OPERATOR, Role.AUDITOR)
 AccountIdPath = Annotated[str, Path(pattern=ACCOUNT_ID_PATTERN, max_length=64)]
 _KEYED = (
     " Send an `Idempotency-Key`: a retry with the same key and body answers what the first try"
     " answered (header `Idempotent-Replayed: true`) and changes nothing."
 )
 _GUARDED = " `If-Match` with the account's ETag refuses it (412) if the account has moved on."
+_OWNED = " The account's owner or an operator; for anyone else the account does not exist (404)."
+_SEEN = (
+    " The account's owner, operators and auditors; for anyone else the account does not exist"
+    " (404)."
+)
 
 
 def routes(ledger: Callable[[], Ledger]) -> DomainRouter:
@@ -55,25 +64,29 @@ def routes(ledger: Callable[[], Ledger]) -> DomainRouter:
 
 
 def _lifecycle(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
-    @router.post(
+    @router.command(
         "/accounts",
         operation_id="openAccount",
+        roles=CUSTOMERS_AND_OPERATORS,
         summary="Open an account",
-        description="Opens an account for `owner` in `currency`, with a balance of 0." + _KEYED,
+        description="Opens an account for `owner` in `currency`, with a balance of 0. A customer"
+        " opens an account it owns; an operator one for itself or for `owner_principal`." + _KEYED,
         tags=[TAG],
-        responses=responses(201, Opened, 400, 409, 413, 415, 422, 503),
+        responses=responses(201, Opened, 400, 401, 403, 409, 413, 415, 422, 503),
         status_code=201,
     )
     def open_account(body: OpenAccountBody, idempotency_key: IdempotencyKey) -> Response[str]:
         request = router.command_request(body)
-        return outcome_response(ledger().open_account(body.owner, body.currency, request))
+        outcome = ledger().open_account(body.owner, body.currency, request, body.owner_principal)
+        return outcome_response(outcome)
 
-    @router.post(
+    @router.command(
         "/accounts/<account_id>/close",
+        roles=CUSTOMERS_AND_OPERATORS,
         operation_id="closeAccount",
         summary="Close an account",
         description="Closes an account whose balance is 0 (409 `balance_not_zero` otherwise);"
-        " a closed account takes no more commands." + _KEYED + _GUARDED,
+        " a closed account takes no more commands." + _OWNED + _KEYED + _GUARDED,
         tags=[TAG],
         responses=responses(201, Closed, *COMMAND_ERRORS),
         status_code=201,
@@ -86,11 +99,14 @@ def _lifecycle(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
 
 
 def _money(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
-    @router.post(
+    @router.command(
         "/accounts/<account_id>/deposits",
+        roles=OPERATORS,
         operation_id="deposit",
         summary="Deposit money",
-        description="Credits `amount` minor units to an open account." + _KEYED + _GUARDED,
+        description="Credits `amount` minor units to an open account. Operators only."
+        + _KEYED
+        + _GUARDED,
         tags=[TAG],
         responses=responses(201, Moved, *COMMAND_ERRORS),
         status_code=201,
@@ -104,12 +120,13 @@ def _money(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
         request = router.command_request(body)
         return outcome_response(ledger().deposit(account_id, body.amount, request))
 
-    @router.post(
+    @router.command(
         "/accounts/<account_id>/withdrawals",
+        roles=CUSTOMERS_AND_OPERATORS,
         operation_id="withdraw",
         summary="Withdraw money",
         description="Debits `amount` minor units from an open account that holds at least that"
-        " much (409 `insufficient_funds` otherwise)." + _KEYED + _GUARDED,
+        " much (409 `insufficient_funds` otherwise)." + _OWNED + _KEYED + _GUARDED,
         tags=[TAG],
         responses=responses(201, Moved, *COMMAND_ERRORS),
         status_code=201,
@@ -123,14 +140,16 @@ def _money(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
         request = router.command_request(body)
         return outcome_response(ledger().withdraw(account_id, body.amount, request))
 
-    @router.post(
+    @router.command(
         "/transfers",
+        roles=CUSTOMERS_AND_OPERATORS,
         operation_id="transfer",
         summary="Transfer money between accounts",
         description="Moves `amount` from one open account to another of the same currency, both"
-        " sides in one atomic write." + _KEYED,
+        " sides in one atomic write: from the caller's own account (any, for an operator) to any"
+        " open account." + _KEYED,
         tags=[TAG],
-        responses=responses(201, Transferred, 400, 404, 409, 413, 415, 422, 503),
+        responses=responses(201, Transferred, 400, 401, 403, 404, 409, 413, 415, 422, 503),
         status_code=201,
     )
     def transfer(body: TransferBody, idempotency_key: IdempotencyKey) -> Response[str]:
@@ -140,13 +159,14 @@ def _money(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
 
 
 def _reads(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
-    @router.get(
+    @router.query(
         "/accounts/<account_id>",
+        roles=READERS,
         operation_id="getAccount",
         summary="Get an account",
         description="The account from the read model (a second or so behind the latest"
         " command); `consistency=strong` folds it from the event table instead. The ETag is its"
-        " version.",
+        " version." + _SEEN,
         tags=[TAG],
         responses=responses(200, AccountBody, *QUERY_ERRORS),
     )
@@ -154,24 +174,26 @@ def _reads(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
         account_id: AccountIdPath,
         consistency: Annotated[Literal["eventual", "strong"], Query()] = "eventual",
     ) -> Response[str]:
-        view = ledger().account(account_id, strong=consistency == "strong")
+        view = ledger().account(account_id, router.caller(), strong=consistency == "strong")
         return json_response(200, view.to_json(), view.version)
 
-    @router.get(
+    @router.query(
         "/accounts",
+        roles=READERS,
         operation_id="listAccounts",
         summary="List accounts",
         description="Accounts from the read model, a page at a time: pass `next_cursor` back as"
-        " `cursor` for the next page.",
+        " `cursor` for the next page. Operators and auditors see every account; a customer its"
+        " own (read from an index by owner, never a scan).",
         tags=[TAG],
-        responses=responses(200, AccountsPage, 422, 503),
+        responses=responses(200, AccountsPage, 401, 403, 422, 503),
     )
     def list_accounts(
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         cursor: Annotated[str | None, Query(max_length=512)] = None,
     ) -> Response[str]:
         try:
-            page = ledger().accounts(limit, cursor)
+            page = ledger().accounts(limit, cursor, router.caller())
         except ValueError as bad_cursor:
             raise HttpError(422, "validation_error", str(bad_cursor)) from None
         accounts = [view.to_json() for view in page.views]
@@ -179,13 +201,15 @@ def _reads(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
 
 
 def _history(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
-    @router.get(
+    @router.query(
         "/accounts/<account_id>/events",
+        roles=READERS,
         operation_id="getAccountEvents",
         summary="List an account's events",
         description="The account's events after version `after`, oldest first, each as stored"
         " (its original schema version) with who, when, why and its commit's hash. Page on with"
-        " `after=next_after`.",
+        " `after=next_after`. A customer sees other principals' commands (a deposit, a transfer"
+        " in) without their `actor`, `command_id` or `correlation_id`." + _SEEN,
         tags=[TAG],
         responses=responses(200, EventsPage, *QUERY_ERRORS),
     )
@@ -194,15 +218,16 @@ def _history(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
         after: Annotated[int, Query(ge=0, le=10**15)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> Response[str]:
-        page = ledger().history(account_id, after, limit)
+        page = ledger().history(account_id, router.caller(), after, limit)
         return json_response(200, {"events": page.events, "next_after": page.next_after})
 
-    @router.get(
+    @router.query(
         "/accounts/<account_id>/state",
+        roles=READERS,
         operation_id="getAccountState",
         summary="Get an account as it was",
         description="The account exactly as it was right after `version`, or at the time `at`"
-        " (give one of them), folded from its events.",
+        " (give one of them), folded from its events." + _SEEN,
         tags=[TAG],
         responses=responses(200, AccountBody, *QUERY_ERRORS),
     )
@@ -214,7 +239,7 @@ def _history(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
         if (version is None) == (at is None):
             raise HttpError(422, "validation_error", "give exactly one of `version` or `at`")
         moment = _in_utc(at) if at is not None else None
-        view = ledger().state_at(account_id, version=version, at=moment)
+        view = ledger().state_at(account_id, router.caller(), version=version, at=moment)
         return json_response(200, view.to_json(), view.version)
 
 

@@ -15,12 +15,14 @@ class Account(NamedTuple):
     owner: str = ""
     currency: str = ""
     balance: int = 0
+    owner_principal: str | None = None
 
 
 class AccountCodec:
     """Snapshot form of `Account`. Bump `schema_version` when `Account`'s fields change."""
 
-    schema_version = 1
+    # 2: owner_principal (version 1 snapshots are ignored: their states are folded again).
+    schema_version = 2
 
     def dump(self, state: Account) -> dict[str, Any]:
         return state._asdict()

@@ -23,7 +23,8 @@ from eventcore.read_models import ReadModel
 
 @dataclass(frozen=True, slots=True)
 class AccountView:
-    """What `GET /accounts/{id}` answers. `version` doubles as the projection's high-water mark."""
+    """What `GET /accounts/{id}` answers (and, beside it, who owns the account, which the
+    answer leaves out). `version` doubles as the projection's high-water mark."""
 
     account_id: str
     owner: str
@@ -31,8 +32,10 @@ class AccountView:
     balance: int
     status: str
     version: int
+    owner_principal: str | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The API's body."""
         return {
             "account_id": self.account_id,
             "owner": self.owner,
@@ -44,7 +47,15 @@ class AccountView:
 
     @classmethod
     def of(cls, account_id: str, state: Account, version: int) -> AccountView:
-        return cls(account_id, state.owner, state.currency, state.balance, state.status, version)
+        return cls(
+            account_id,
+            state.owner,
+            state.currency,
+            state.balance,
+            state.status,
+            version,
+            state.owner_principal,
+        )
 
 
 def project(view: AccountView | None, account_id: str, event: AccountEvent) -> AccountView:
@@ -52,7 +63,9 @@ def project(view: AccountView | None, account_id: str, event: AccountEvent) -> A
     if view is None:
         if not isinstance(event, AccountOpened):
             raise ValueError(f"{account_id}: first event is {event.type}, not AccountOpened")
-        return AccountView(account_id, event.owner, event.currency, 0, "open", 1)
+        return AccountView(
+            account_id, event.owner, event.currency, 0, "open", 1, event.owner_principal
+        )
     version = view.version + 1
     match event:
         case Deposited(amount=amount) | TransferReceived(amount=amount):
@@ -71,12 +84,14 @@ def project_stream(view: AccountView | None, stream: str, event: Event) -> Accou
 
 class AccountViewCodec:
     """An account view as stored: its fields under their own names (the item a deployed table
-    already holds: `account_id`, `owner`, `currency`, `balance`, `status`, `version`)."""
+    already holds: `account_id`, `owner`, `currency`, `balance`, `status`, `version`), and
+    `owner_principal` when the account has an owner (the owner index is sparse)."""
 
     def dump(self, view: AccountView) -> dict[str, Any]:
-        return view.to_json()
+        return {**view.to_json(), "owner_principal": view.owner_principal}
 
     def load(self, data: dict[str, Any]) -> AccountView:
+        principal = data.get("owner_principal")
         return AccountView(
             account_id=str(data["account_id"]),
             owner=str(data["owner"]),
@@ -84,9 +99,15 @@ class AccountViewCodec:
             balance=int(data["balance"]),
             status=str(data["status"]),
             version=int(data["version"]),
+            owner_principal=None if principal is None else str(principal),
         )
 
 
+OWNER_INDEX = "owner_principal"
 ACCOUNTS: ReadModel[AccountView] = ReadModel(
-    name="accounts", key="account_id", projection=project_stream, codec=AccountViewCodec()
+    name="accounts",
+    key="account_id",
+    projection=project_stream,
+    codec=AccountViewCodec(),
+    indexes=(OWNER_INDEX,),
 )

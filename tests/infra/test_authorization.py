@@ -1,0 +1,134 @@
+"""Who may call which route, as the stack enforces it before any function runs: JWT scopes per
+route, one IAM policy per role, and the principal-to-role mapping the functions are told."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+
+from hosting.routes import routes
+from infra.config import StackConfig
+from installed_domains import DOMAINS
+from tests.infra.synth import Synth, flatten
+
+ROUTES = routes(DOMAINS)
+HANDLERS = (
+    "handlers.commands.handler",
+    "handlers.queries.handler",
+    "handlers.projector.handler",
+    "handlers.publisher.handler",
+)
+
+
+def allowed(role: str) -> set[str]:
+    """The routes a role may invoke, as `METHOD /path` with `*` for path parameters."""
+    return {
+        f"{r.method}/{r.path.lstrip('/')}".replace("{account_id}", "*")
+        for r in ROUTES
+        if r.roles is None or role in r.roles
+    }
+
+
+@pytest.mark.parametrize("role", ["customer", "operator", "auditor"])
+def test_each_roles_policy_invokes_exactly_its_routes(stage_synth: Synth, role: str) -> None:
+    policies = {
+        props["Properties"]["ManagedPolicyName"]: props["Properties"]["PolicyDocument"]
+        for props in stage_synth.of_type("AWS::IAM::ManagedPolicy").values()
+    }
+    document = policies[f"ledger-{stage_synth.stage}-{role}-invoke"]
+    [statement] = document["Statement"]
+    assert (statement["Effect"], statement["Action"]) == ("Allow", "execute-api:Invoke")
+    granted = {flatten(r).split("/$default/", 1)[1] for r in statement["Resource"]}
+    assert granted == allowed(role)
+    api = stage_synth.one("AWS::ApiGatewayV2::Api")[0]
+    assert all(f"<{api}>" in flatten(r) for r in statement["Resource"])
+
+
+def test_an_auditor_invokes_no_command_and_a_customer_no_deposit(dev: Synth) -> None:
+    assert not any(route.startswith("POST/") for route in allowed("auditor"))
+    assert "POST/accounts/*/deposits" not in allowed("customer")
+    assert "POST/accounts/*/deposits" in allowed("operator")
+
+
+def test_with_jwts_every_route_requires_one_of_its_roles_scopes(custom: Synth) -> None:
+    expected = {
+        f"{r.method} {r.path}": sorted(f"ledger/{role.value}" for role in r.roles)
+        for r in ROUTES
+        if r.roles is not None
+    }
+    found: dict[str, Any] = {
+        route["Properties"]["RouteKey"]: route["Properties"].get("AuthorizationScopes")
+        for route in custom.of_type("AWS::ApiGatewayV2::Route").values()
+    }
+    assert {key: sorted(found[key]) for key in expected} == expected
+    # The document and the docs page take any valid token.
+    assert found["GET /openapi.json"] is None
+    assert found["GET /docs"] is None
+    assert custom.of_type("AWS::IAM::ManagedPolicy") == {}
+
+
+def test_the_functions_are_told_which_principals_have_which_roles(custom: Synth) -> None:
+    for handler in HANDLERS:
+        variables = custom.function(handler)[1]["Properties"]["Environment"]["Variables"]
+        assert json.loads(variables["IAM_PRINCIPAL_ROLES"]) == {
+            "arn:aws:iam::123456789012:role/Ops": ["operator"],
+            "arn:aws:iam::123456789012:user/audit": ["auditor"],
+        }
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        '{"ops": "operator"}',
+        '{"arn:aws:iam::1:role/Ops": "admin"}',
+        '{"arn:aws:iam::1:role/Ops": []}',
+        '["operator"]',
+    ],
+)
+def test_a_bad_principal_mapping_fails_the_synth(mapping: str) -> None:
+    with pytest.raises(ValueError, match="iam_principal_roles"):
+        StackConfig.from_node(cdk.App(context={"iam_principal_roles": mapping}).node)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("dev", {"command": 20, "query": 10, "projector": 5, "publisher": 5}),
+        ("prod", {"command": 200, "query": 100, "projector": 20, "publisher": 20}),
+        ("custom", {"command": 7, "query": 10, "projector": 5, "publisher": 5}),
+    ],
+)
+def test_every_function_has_reserved_concurrency(
+    request: pytest.FixtureRequest, fixture: str, expected: dict[str, int]
+) -> None:
+    # Queries cannot starve commands or the stream consumers: each has its own reservation.
+    synth: Synth = request.getfixturevalue(fixture)
+    found = {
+        props["Properties"]["FunctionName"].rsplit("-", 1)[1]: props["Properties"].get(
+            "ReservedConcurrentExecutions"
+        )
+        for props in synth.of_type("AWS::Lambda::Function").values()
+        if props["Properties"].get("FunctionName", "").startswith("ledger-")
+    }
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("fixture", "command", "query"),
+    [("dev", (25, 50), (25, 50)), ("prod", (250, 500), (250, 500)), ("custom", (5, 50), (25, 9))],
+)
+def test_every_route_has_its_own_throttle(
+    request: pytest.FixtureRequest,
+    fixture: str,
+    command: tuple[int, int],
+    query: tuple[int, int],
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    settings = synth.one("AWS::ApiGatewayV2::Stage")[1]["Properties"]["RouteSettings"]
+    assert set(settings) == {f"{r.method} {r.path}" for r in ROUTES}
+    for key, limits in settings.items():
+        rate, burst = command if key.startswith("POST ") else query
+        assert (limits["ThrottlingRateLimit"], limits["ThrottlingBurstLimit"]) == (rate, burst)
