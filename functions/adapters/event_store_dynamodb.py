@@ -134,24 +134,33 @@ class DynamoDBEventStore:
         if conflicts or receipt_reason.get("Code") == "TransactionConflict" or not reasons:
             raise ConcurrencyError(conflicts)
 
-    def read(self, stream_id: str, *, after: int = 0, to: int | None = None) -> Iterator[Commit]:
-        return _decoded(from_item, self._query_range(stream_id, after, to))
+    def read(
+        self, stream_id: str, *, after: int = 0, to: int | None = None, limit: int | None = None
+    ) -> Iterator[Commit]:
+        return _decoded(from_item, self._query_range(stream_id, after, to, limit=limit))
 
     def read_events(
         self, stream_id: str, *, after: int = 0, to: int | None = None
     ) -> Iterator[CommitEvents]:
         # DynamoDB charges the read by whole items either way; the projection saves the bytes
         # on the wire and botocore's parsing of the six attributes a fold never looks at.
-        projection = {
+        projection: dict[str, Any] = {
             "ProjectionExpression": ", ".join(FOLDED_ATTRIBUTES),
             "ExpressionAttributeNames": FOLDED_ATTRIBUTES,
         }
         return _decoded(item_events, self._query_range(stream_id, after, to, **projection))
 
     def _query_range(
-        self, stream_id: str, after: int, to: int | None, **request: Any
+        self,
+        stream_id: str,
+        after: int,
+        to: int | None,
+        *,
+        limit: int | None = None,
+        **request: Any,
     ) -> Iterator[list[Item]]:
-        """The pages of items of the commits whose first version is in `(after, to]`, in order."""
+        """The pages of items of the commits whose first version is in `(after, to]`, in order,
+        at most `limit` items in all."""
         if to is None:
             condition = "pk = :pk AND sk > :after"
             values = {":pk": {"S": stream_id}, ":after": {"N": str(after)}}
@@ -164,7 +173,7 @@ class DynamoDBEventStore:
                 ":first": {"N": str(after + 1)},
                 ":to": {"N": str(to)},
             }
-        return self._query_pages(condition, values, **request)
+        return self._query_pages(condition, values, limit, **request)
 
     def commit_containing(self, stream_id: str, version: int) -> Commit | None:
         response = self._call(
@@ -181,6 +190,19 @@ class DynamoDBEventStore:
             return None
         commit = from_item(items[0])
         return commit if commit.last_version >= version else None
+
+    def newest_commit(self, stream_id: str) -> Commit | None:
+        response = self._call(
+            "query",
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": stream_id}},
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        items = response.get("Items", [])
+        return from_item(items[0]) if items else None
 
     def get_receipt(self, key: str) -> Receipt | None:
         if self._receipts_table is None:
@@ -210,7 +232,7 @@ class DynamoDBEventStore:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _query_pages(
-        self, condition: str, values: dict[str, Any], **extra: Any
+        self, condition: str, values: dict[str, Any], limit: int | None, **extra: Any
     ) -> Iterator[list[Item]]:
         request: dict[str, Any] = {
             "TableName": self._table,
@@ -219,13 +241,18 @@ class DynamoDBEventStore:
             "ConsistentRead": True,
             **extra,
         }
-        if self._page_size:
-            request["Limit"] = self._page_size
+        remaining = limit
         # A short page does not mean the end (moto even drops LastEvaluatedKey on a full one):
-        # only the absence of LastEvaluatedKey does.
-        while True:
+        # only the absence of LastEvaluatedKey does, or having read `limit` items.
+        while remaining is None or remaining > 0:
+            sizes = [n for n in (self._page_size, remaining) if n]
+            if sizes:
+                request["Limit"] = min(sizes)
             page = self._call("query", **request)
-            yield page.get("Items", [])
+            items = page.get("Items", [])
+            yield items
+            if remaining is not None:
+                remaining -= len(items)
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

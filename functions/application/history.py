@@ -30,7 +30,9 @@ def history(store: EventStore, stream_id: str, after: int, limit: int) -> Histor
         if after == 0 or store.commit_containing(stream_id, 1) is None:
             return None
         return HistoryPage([], None)
-    commits = chain([first], store.read(stream_id, after=first.version))
+    # The commit holding `after + 1`, then at most `limit` more: every commit holds an event,
+    # so that is enough for `limit` events and the one that says there are more.
+    commits = chain([first], store.read(stream_id, after=first.version, limit=limit))
     wanted = list(islice(_events_after(commits, after), limit + 1))
     more = len(wanted) > limit
     events = wanted[:limit]

@@ -42,11 +42,13 @@ class InMemoryEventStore:
                 self._receipts[receipt.key] = receipt
             self.appends += 1
 
-    def read(self, stream_id: str, *, after: int = 0, to: int | None = None) -> Iterator[Commit]:
+    def read(
+        self, stream_id: str, *, after: int = 0, to: int | None = None, limit: int | None = None
+    ) -> Iterator[Commit]:
         with self._lock:
             stream = self._streams.get(stream_id, {})
             selected = [stream[v] for v in sorted(stream) if v > after and (to is None or v <= to)]
-        return iter(selected)
+        return iter(selected if limit is None else selected[:limit])
 
     def read_events(
         self, stream_id: str, *, after: int = 0, to: int | None = None
@@ -62,6 +64,11 @@ class InMemoryEventStore:
             return None
         commit = stream[starts[index]]
         return commit if commit.last_version >= version else None
+
+    def newest_commit(self, stream_id: str) -> Commit | None:
+        with self._lock:
+            stream = self._streams.get(stream_id, {})
+            return stream[max(stream)] if stream else None
 
     def get_receipt(self, key: str) -> Receipt | None:
         with self._lock:

@@ -106,11 +106,29 @@ class Repository(Generic[C, S, E]):
             return loaded if loaded.version == version and version > 0 else None
         if at is None:
             raise ValueError("give a version or a time")
-        latest = self.snapshots.latest(stream_id) if self.snapshots else None
-        usable = latest if latest and latest.recorded_at <= at else None
-        begin = self._from_snapshot(usable) or self.empty(stream_id)
-        loaded = self.fold(begin, self.store.read_events(stream_id, after=begin.version), until=at)
-        return loaded if loaded.exists else None
+        last = self.version_at(stream_id, at)
+        return self.load_at(stream_id, version=last) if last else None
+
+    def version_at(self, stream_id: str, at: str) -> int:
+        """The last version recorded at or before `at` (0: none yet), found by bisecting the
+        stream's commits: a stream's recorded times never go backwards, so it reads about
+        log2(commits) single commits, never the history in between."""
+        newest = self.store.newest_commit(stream_id)
+        if newest is None:
+            return 0
+        if newest.recorded_at <= at:
+            return newest.last_version
+        # Versions up to `found` were recorded by `at`; versions after `beyond` were not.
+        found, beyond = 0, newest.version - 1
+        while found < beyond:
+            probe = self.store.commit_containing(stream_id, (found + beyond + 1) // 2)
+            if probe is None:  # a gap: what verify reports; state cannot be read past it
+                raise IntegrityError(f"{stream_id}: no commit holds a version it should have")
+            if probe.recorded_at <= at:
+                found = probe.last_version
+            else:
+                beyond = probe.version - 1
+        return found
 
     def fold(
         self,
@@ -118,15 +136,11 @@ class Repository(Generic[C, S, E]):
         commits: Iterable[CommitEvents],
         *,
         to_version: int | None = None,
-        until: str | None = None,
     ) -> Loaded[S]:
-        """Apply stored commits to `start`, stopping after `to_version` or before a commit
-        recorded after `until`."""
+        """Apply stored commits to `start`, stopping after `to_version`."""
         evolve, registry = self.decider.evolve, self.registry
         state, version, last = start.state, start.version, None
         for commit in commits:
-            if until is not None and commit.recorded_at > until:
-                break
             if to_version is not None and version >= to_version:
                 break
             if commit.version != version + 1:

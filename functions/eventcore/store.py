@@ -58,9 +58,12 @@ class EventStore(Protocol):
         """
         ...
 
-    def read(self, stream_id: str, *, after: int = 0, to: int | None = None) -> Iterator[Commit]:
-        """Commits whose first version is in `(after, to]`, in order. `after` should be a commit
-        boundary (a version some commit ends at), as cached states and snapshots always are."""
+    def read(
+        self, stream_id: str, *, after: int = 0, to: int | None = None, limit: int | None = None
+    ) -> Iterator[Commit]:
+        """Commits whose first version is in `(after, to]`, in order, at most `limit` of them
+        (reading no more than that). `after` should be a commit boundary (a version some commit
+        ends at), as cached states and snapshots always are."""
         ...
 
     def read_events(
@@ -71,6 +74,10 @@ class EventStore(Protocol):
 
     def commit_containing(self, stream_id: str, version: int) -> Commit | None:
         """The commit that holds `version`, or None when the stream has no such version."""
+        ...
+
+    def newest_commit(self, stream_id: str) -> Commit | None:
+        """The stream's last commit (one item read), or None when the stream has none."""
         ...
 
     def get_receipt(self, key: str) -> Receipt | None:

@@ -57,6 +57,22 @@ class EventStoreContract:
         assert list(store.read("A", after=6)) == []
         assert list(store.read("A", after=4, to=4)) == []
 
+    def test_reading_at_most_a_number_of_commits(self, store: EventStore) -> None:
+        for c in chain("A", 9):
+            store.append([c])
+        assert [c.version for c in store.read("A", after=2, limit=3)] == [3, 4, 5]
+        assert [c.version for c in store.read("A", limit=20)] == list(range(1, 10))
+        assert [c.version for c in store.read("A", after=1, to=5, limit=2)] == [2, 3]
+        assert list(store.read("A", limit=0)) == []
+
+    def test_the_newest_commit(self, store: EventStore) -> None:
+        assert store.newest_commit("A") is None
+        for c in chain("A", 4):
+            store.append([c])
+        newest = store.newest_commit("A")
+        assert newest is not None
+        assert newest.version == 4
+
     def test_a_commit_round_trips_exactly(self, store: EventStore) -> None:
         original = seal(
             "A",
