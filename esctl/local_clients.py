@@ -21,8 +21,10 @@ class Signed(httpx.Auth):
 
     requires_request_body = True
 
-    def __init__(self, access_key_id: str, secret_access_key: str, region: str) -> None:
-        self._signer = SigV4Auth(Credentials(access_key_id, secret_access_key), SERVICE, region)
+    def __init__(
+        self, access_key_id: str, secret_access_key: str, region: str, service: str = SERVICE
+    ) -> None:
+        self._signer = SigV4Auth(Credentials(access_key_id, secret_access_key), service, region)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         headers = {
@@ -72,5 +74,10 @@ def signed_as(aws_url: str, role: Role, region: str = "eu-west-1") -> Signed:
     return Signed(keys["AWS_ACCESS_KEY_ID"], keys["AWS_SECRET_ACCESS_KEY"], region)
 
 
+def issuer_key(aws_url: str) -> str:
+    """The local issuer's private key (PEM): what signs the tokens the local stack accepts."""
+    return _secret(aws_url, ISSUER_SECRET)
+
+
 def bearer(aws_url: str, subject: str, role: Role, expires_in: int = 3600) -> Bearer:
-    return Bearer(token(_secret(aws_url, ISSUER_SECRET), subject, role, expires_in))
+    return Bearer(token(issuer_key(aws_url), subject, role, expires_in))

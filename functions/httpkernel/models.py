@@ -25,9 +25,10 @@ class EventBody(BaseModel):
     schema_version: int
     data: dict[str, Any]
     recorded_at: str = Field(description="ISO-8601 UTC")
-    command_id: str
-    correlation_id: str
-    actor: str
+    # Null where the reader may not see who sent another principal's command.
+    command_id: str | None
+    correlation_id: str | None
+    actor: str | None
     hash: str = Field(
         description="SHA-256 of the commit holding this event, chained to the one before"
     )

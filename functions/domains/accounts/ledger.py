@@ -76,8 +76,9 @@ class Ledger:
 
         def authorize(states: tuple[AnyLoaded, ...]) -> None:
             # The sender must be the caller's to move; the receiver is anyone's open account.
+            # A missing sender reads exactly as one the caller may not move.
             sender = states[0]
-            if sender.exists and not access.may_move(caller, sender.state.owner_principal):
+            if not sender.exists or not access.may_move(caller, sender.state.owner_principal):
                 raise _missing(source)
 
         def both_sides(states: tuple[AnyLoaded, ...]) -> Sequence[Sequence[Event]]:
@@ -107,8 +108,13 @@ class Ledger:
 
         def authorize(states: tuple[AnyLoaded, ...]) -> None:
             current = states[0]
-            if not current.exists or isinstance(command, OpenAccount | Deposit):
-                return  # decide says not found (or opens it); deposits were checked already
+            if isinstance(command, OpenAccount):
+                return  # decide opens it, or says it exists already
+            # A missing account reads exactly as one the caller may not see.
+            if not current.exists:
+                raise _missing(account_id)
+            if isinstance(command, Deposit):
+                return  # the role was checked already: operators credit any account
             if not access.may_move(caller, current.state.owner_principal):
                 raise _missing(account_id)
 
