@@ -111,6 +111,8 @@ def _provision(host: str, aws_port: int) -> _Provisioned:
     )
     # As the stack's configuration maps IAM principals to roles.
     env["IAM_PRINCIPAL_ROLES"] = json.dumps(authority.principal_roles())
+    # The local gateway takes either, so the document (and the Swagger UI's Authorize) offers both.
+    env["API_AUTHORIZATION"] = "iam,jwt"
     os.environ.update(env)
     dead_letters = {
         consumer: sqs.create_queue(QueueName=f"ledger-local-{consumer}-dlq")["QueueUrl"]

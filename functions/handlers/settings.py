@@ -33,8 +33,9 @@ class Settings(BaseModel):
     idempotency_ttl_seconds: int = Field(default=86_400, ge=60)
     # Only the publisher needs the integration bus; the API and the projector run without it.
     event_bus_name: str | None = None
-    # What the deployed API's gateway checks (the OpenAPI document declares it); unset locally.
-    api_authorization: Literal["iam", "jwt"] | None = None
+    # What the API's gateway checks, and the OpenAPI document declares (`API_AUTHORIZATION`,
+    # comma-separated: `iam` on AWS by default, `jwt` with an issuer, both locally).
+    api_authorization: tuple[Literal["iam", "jwt"], ...] = ()
     # IAM principal (a user's or a role's ARN) -> its roles, for callers that sign with SigV4
     # (`IAM_PRINCIPAL_ROLES`, JSON). A principal it does not name has no role: 403.
     iam_principal_roles: dict[str, list[Role]] = Field(default_factory=dict)
@@ -46,6 +47,10 @@ class Settings(BaseModel):
             for name in cls.model_fields
             if name not in _STRUCTURED and env.get(name.upper())
         }
+        if env.get("API_AUTHORIZATION"):
+            values["api_authorization"] = tuple(
+                part.strip() for part in env["API_AUTHORIZATION"].split(",")
+            )
         if env.get("IAM_PRINCIPAL_ROLES"):
             values["iam_principal_roles"] = json.loads(env["IAM_PRINCIPAL_ROLES"])
         tables: dict[str, dict[str, str]] = {}
@@ -60,4 +65,4 @@ class Settings(BaseModel):
         return Authentication(iam_roles=roles)
 
 
-_STRUCTURED = frozenset({"read_model_tables", "iam_principal_roles"})
+_STRUCTURED = frozenset({"read_model_tables", "iam_principal_roles", "api_authorization"})

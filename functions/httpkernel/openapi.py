@@ -1,5 +1,5 @@
 """What the OpenAPI document says about the API as a whole: its title, its tags, and the security
-schemes the deployed API enforces (IAM SigV4 or a JWT authorizer, as the stack configures it).
+schemes the API enforces (IAM SigV4 or a JWT authorizer, as the stack configures it; both locally).
 
 Powertools' OpenAPI models are imported only when a document is made: the functions' cold starts
 never need them.
@@ -23,8 +23,8 @@ class ApiInfo:
     description: str = ""
     # One tag per domain: (name, description).
     tags: tuple[tuple[str, str], ...] = ()
-    # What API Gateway checks before a request reaches the functions; None: nothing (locally).
-    authorization: Authorization | None = None
+    # What the gateway checks before a request reaches the functions: any one of these.
+    authorization: tuple[Authorization, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def document_options(self) -> dict[str, Any]:
@@ -38,10 +38,11 @@ class ApiInfo:
         }
         if self.description:
             options["description"] = self.description
-        if self.authorization is not None:
-            scheme = SIGV4 if self.authorization == "iam" else JWT
-            options["security_schemes"] = {scheme: _scheme(self.authorization)}
-            options["security"] = [{scheme: []}]
+        if self.authorization:
+            schemes = {(SIGV4 if a == "iam" else JWT): _scheme(a) for a in self.authorization}
+            options["security_schemes"] = schemes
+            # Alternatives: a request may satisfy any one of them.
+            options["security"] = [{scheme: []} for scheme in schemes]
         return options
 
 

@@ -86,6 +86,8 @@ def test_idempotent_retry_and_if_match(api: Api):
 def test_docs_and_openapi(api: Api):
     document = api.get("/openapi.json").json()
     assert "/transfers" in document["paths"]
+    # The local gateway takes a token or a signature: the document offers both.
+    assert document["security"] == [{"sigv4": []}, {"jwt": []}]
     assert "swagger" in api.get("/docs").text.lower()
 
 

@@ -199,7 +199,18 @@ def test_the_document_declares_what_the_gateway_enforces(
     assert document["security"] == [{scheme: []}]
 
 
-def test_locally_no_security_is_declared_where_none_is_enforced():
+def test_a_gateway_taking_either_declares_both_as_alternatives(monkeypatch: pytest.MonkeyPatch):
+    from handlers import bootstrap
+
+    monkeypatch.setenv("API_AUTHORIZATION", "iam,jwt")
+    bootstrap.settings.cache_clear()
+    document = get("/openapi.json").json
+    validate(document)
+    assert set(document["components"]["securitySchemes"]) == {"sigv4", "jwt"}
+    assert document["security"] == [{"sigv4": []}, {"jwt": []}]
+
+
+def test_no_security_is_declared_where_none_is_enforced():
     document = get("/openapi.json").json
     assert "security" not in document
     assert "securitySchemes" not in document.get("components", {})
