@@ -104,6 +104,11 @@ class _Server(ThreadingHTTPServer):
 ROUTED_METHODS = frozenset({"GET", "POST"})
 
 
+def _plain_host(host: str | None) -> bool:
+    """A Host header that is a name or address and maybe a port, nothing more."""
+    return host is None or (bool(host) and not any(c in host for c in "/?#@\\ "))
+
+
 def serve(
     host: str,
     port: int,
@@ -132,6 +137,11 @@ def serve(
                 self.close_connection = True
                 return
             body = self.rfile.read(length) if length else b""
+            # Only an origin-form target ("/path?query") and a bare host name what the request
+            # is about: anything else could make the route checked differ from the route run.
+            if not self.path.startswith("/") or not _plain_host(self.headers.get("Host")):
+                self._reply(400, {"Content-Type": "application/json"}, b'{"message":"Bad Request"}')
+                return
             if self.command not in ROUTED_METHODS:
                 self._reply(404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}')
                 return

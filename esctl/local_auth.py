@@ -62,10 +62,12 @@ def principal_secret(role: Role) -> str:
 @dataclass(frozen=True)
 class Refusal:
     status: int
-    code: str
+    code: str | None  # None: API Gateway's own answer, which has a message only
     message: str
 
     def body(self) -> bytes:
+        if self.code is None:
+            return json.dumps({"message": self.message}).encode()
         return json.dumps({"error": self.code, "message": self.message}).encode()
 
 
@@ -145,7 +147,10 @@ class LocalAuthority:
         route = next(
             (r for r, pattern in self._routes if _matches(r, pattern, request, path)), None
         )
-        if route is not None and route.roles is None:
+        if route is None:
+            # API Gateway answers a request no route matches itself, before any authorizer.
+            return Refusal(404, None, "Not Found")
+        if route.roles is None:
             return {}  # the document and the docs page: readable by anyone locally
         given = request.headers.get("authorization", "")
         if given.lower().startswith("bearer "):
@@ -154,7 +159,7 @@ class LocalAuthority:
             return self._signature(request, route)
         return Refusal(401, "unauthenticated", "no credentials: send a bearer token or sign")
 
-    def _token(self, token: str, route: RouteInfo | None) -> dict[str, Any] | Refusal:
+    def _token(self, token: str, route: RouteInfo) -> dict[str, Any] | Refusal:
         try:
             claims = jwt.decode(
                 token,
@@ -167,13 +172,13 @@ class LocalAuthority:
         except jwt.InvalidTokenError as refused:
             return Refusal(401, "unauthenticated", f"the token is not valid: {refused}")
         scopes = str(claims.get("scope", "")).split()
-        if route is not None and route.roles is not None:
+        if route.roles is not None:
             wanted = {f"{SCOPE_PREFIX}{role.value}" for role in route.roles}
             if wanted.isdisjoint(scopes):
                 return Refusal(403, "forbidden", "the token has none of the route's scopes")
         return {"jwt": {"claims": {k: _claim(v) for k, v in claims.items()}, "scopes": scopes}}
 
-    def _signature(self, request: Incoming, route: RouteInfo | None) -> dict[str, Any] | Refusal:
+    def _signature(self, request: Incoming, route: RouteInfo) -> dict[str, Any] | Refusal:
         parsed = _CREDENTIAL.match(request.headers.get("authorization", ""))
         if parsed is None:
             return Refusal(401, "unauthenticated", "the Authorization header is not SigV4")
@@ -183,7 +188,7 @@ class LocalAuthority:
         refused = self._signed_by(principal, request, parsed)
         if refused is not None:
             return refused
-        if route is not None and route.roles is not None and principal.role not in route.roles:
+        if route.roles is not None and principal.role not in route.roles:
             return Refusal(403, "forbidden", f"{principal.user_arn} may not invoke this route")
         return {
             "iam": {

@@ -9,6 +9,7 @@ cdk.json equal to it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -126,6 +127,12 @@ OPTIONAL_KNOBS = (
     "iam_principal_roles",
 )
 ROLES = ("customer", "operator", "auditor")
+# The principals `iam_principal_roles` may name: an IAM user (with its path, if any), or a role
+# without a path. A session's ARN (`assumed-role/<name>/<session>`) names its role without the
+# path, so a role ARN with one could never match a caller.
+_IAM_PRINCIPAL = re.compile(
+    r"^arn:[\w-]+:iam::\d{12}:(user/([\w+=,.@-]+/)*[\w+=,.@-]+|role/[\w+=,.@-]+)$"
+)
 
 
 @dataclass(frozen=True)
@@ -177,10 +184,11 @@ class StackConfig:
             raise ValueError(f"log_level={self.log_level!r}; use one of {sorted(LOG_LEVELS)}")
         for principal, roles in self.iam_principal_roles.items():
             unknown = set(roles) - set(ROLES)
-            if not principal.startswith("arn:") or unknown or not roles:
+            if not _IAM_PRINCIPAL.match(principal) or unknown or not roles:
                 raise ValueError(
-                    f"iam_principal_roles: {principal!r} -> {list(roles)}: give an IAM principal's"
-                    f" ARN and roles among {ROLES}"
+                    f"iam_principal_roles: {principal!r} -> {list(roles)}: give an IAM user's ARN"
+                    " or a role's ARN without its path (arn:aws:iam::<account>:role/<name>, which"
+                    f" covers its sessions), and roles among {ROLES}"
                 )
         if bool(self.jwt_issuer) != bool(self.jwt_audience):
             # Half a JWT configuration is a mistake, not a request for IAM auth: say so.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from application.callers import Caller
@@ -59,7 +60,8 @@ class HttpApp:
     Every request but the kernel's own (the document, the docs page) must come from an
     authenticated caller with a role (401, 403), and a domain route only from a caller with one
     of the route's roles (403), checked before the request is read any further, as API
-    Gateway's authorizer does on AWS. Nothing of a refused request reaches a service.
+    Gateway's authorizer does on AWS; a route that names no roles is served to nobody (404).
+    Nothing of a refused request reaches a service.
     """
 
     def __init__(
@@ -121,7 +123,9 @@ class HttpApp:
     def _authorize(self, event: dict[str, Any]) -> tuple[Caller | None, dict[str, Any] | None]:
         """The request's caller, or the refusal of a request that has none fit for the route."""
         method = event.get("requestContext", {}).get("http", {}).get("method", "")
-        path = str(event.get("rawPath", ""))
+        # The path the resolver routes on (a named stage's prefix removed), so that the route
+        # checked is the route run.
+        path = APIGatewayProxyEventV2(event).path
         if (method, path) in KERNEL_ROUTES:
             return None, None
         caller = self.authentication().caller_of(event)
@@ -129,7 +133,10 @@ class HttpApp:
             message = "the request carries no valid credentials"
             return None, _raw(error(401, "unauthenticated", message))
         permission = permission_for(self.permissions, method, path)
-        if not caller.roles or (permission is not None and not caller.has(*permission.roles)):
+        if permission is None:
+            # Fail closed: a route that names no roles is served to nobody.
+            return caller, _raw(error(404, "route_not_found", "no such route"))
+        if not caller.roles or not caller.has(*permission.roles):
             return caller, _raw(error(403, "forbidden", "your role may not use this route"))
         return caller, None
 

@@ -5,6 +5,7 @@ accounts, and refusals that write nothing."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -330,3 +331,35 @@ def test_no_credentials_are_401_but_the_docs_stay_readable(world: World):
     assert anonymous.get("/openapi.json").status_code == 200
     assert anonymous.get("/docs").status_code == 200
     assert anonymous.request("TRACE", "/accounts").status_code == 404
+
+
+def raw_request(api: str, lines: list[str]) -> tuple[int, bytes]:
+    """Send a request exactly as written (what httpx would normalise), read the status line."""
+    parsed = httpx.URL(api)
+    with socket.create_connection((parsed.host, parsed.port), timeout=10) as connection:
+        connection.sendall(("\r\n".join([*lines, "Connection: close", "", ""])).encode())
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # A Host that would move the path the gateway checks away from the path routed.
+        ["POST /accounts/X/deposits HTTP/1.1", "Host: 127.0.0.1/z"],
+        ["GET /accounts HTTP/1.1", "Host: 127.0.0.1/openapi.json?"],
+        # An absolute-form target: the gateway checks only origin-form ones.
+        ["GET http://elsewhere/accounts HTTP/1.1", "Host: 127.0.0.1"],
+    ],
+)
+def test_the_local_gateway_refuses_requests_it_could_misread(world: World, lines: list[str]):
+    status, _ = raw_request(world.stack.api, lines)
+    assert status == 400
+
+
+def test_the_local_gateway_answers_unrouted_paths_itself(world: World):
+    status, body = raw_request(world.stack.api, ["GET /nowhere HTTP/1.1", "Host: localhost"])
+    assert (status, json.loads(body)) == (404, {"message": "Not Found"})

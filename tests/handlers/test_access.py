@@ -3,6 +3,7 @@ account, and refusals that write nothing."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -317,3 +318,62 @@ def test_accounts_without_an_owner_are_left_to_operators_and_auditors():
     assert get("auditor", f"/accounts/{account}", consistency="strong").json["owner"] == "Old"
     assert post("operator", f"/accounts/{account}/deposits", {"amount": 3}).status == 201
     assert post("operator", f"/accounts/{account}/withdrawals", {"amount": 3}).status == 201
+
+
+def test_paying_into_another_s_account_shows_only_that_it_can_receive():
+    adas, bobs, closed = funded("ada"), opened("bob"), opened("bob")
+    assert post("operator", f"/accounts/{closed}/close").status == 201
+    paid = post("ada", "/transfers", {"from_account": adas, "to_account": bobs, "amount": 1})
+    assert (paid.status, paid.json["to_version"]) == (201, None)
+    # A closed account the sender may not see reads exactly as one that was never opened.
+    before = written()
+    replies = [
+        post("ada", "/transfers", {"from_account": adas, "to_account": target, "amount": 1})
+        for target in (closed, MISSING)
+    ]
+    assert [(r.status, r.json["error"]) for r in replies] == [(404, "not_found")] * 2
+    assert replies[0].json["message"] == f"account {closed} does not exist"
+    assert replies[1].json["message"] == f"account {MISSING} does not exist"
+    assert written() == before
+    # Its own accounts and operators see the receiver's version, and why it cannot receive.
+    own = opened("ada")
+    mine = post("ada", "/transfers", {"from_account": adas, "to_account": own, "amount": 1})
+    assert mine.json["to_version"] == 2
+    by_operator = {"from_account": adas, "to_account": closed, "amount": 1}
+    refused = post("operator", "/transfers", by_operator)
+    assert (refused.status, refused.json["error"]) == (409, "account_closed")
+
+
+def test_roles_are_checked_on_the_path_routed_under_a_named_stage():
+    account = funded("ada")
+    event = http_event(
+        "POST", f"/v1/accounts/{account}/withdrawals", {"amount": 5}, **as_("auditor")
+    )
+    event["requestContext"]["stage"] = "v1"
+    before = written()
+    reply = call(event)
+    assert (reply.status, reply.json["error"]) == (403, "forbidden")
+    assert written() == before
+    event = http_event("POST", f"/v1/accounts/{account}/withdrawals", {"amount": 5}, **as_("ada"))
+    event["requestContext"]["stage"] = "v1"
+    assert call(event).status == 201
+
+
+def test_a_route_that_names_no_roles_is_served_to_nobody():
+    from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+    from application.callers import Role
+    from httpkernel.app import HttpApp
+    from httpkernel.auth import Authentication
+    from httpkernel.openapi import ApiInfo
+
+    unguarded = APIGatewayHttpRouter()
+    unguarded.get("/unguarded")(lambda: {"secret": True})
+    app = HttpApp(
+        [unguarded],
+        lambda: ApiInfo("t", "1"),
+        lambda: Authentication(iam_roles={TELLER: frozenset({Role.OPERATOR})}),
+    )
+    event = http_event("GET", "/unguarded", **as_("operator"))
+    reply = app.handle(event, None, frozenset({"GET"}))  # type: ignore[arg-type]
+    assert (reply["statusCode"], json.loads(reply["body"])["error"]) == (404, "route_not_found")

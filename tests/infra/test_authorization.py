@@ -86,6 +86,10 @@ def test_the_functions_are_told_which_principals_have_which_roles(custom: Synth)
         '{"arn:aws:iam::1:role/Ops": "admin"}',
         '{"arn:aws:iam::1:role/Ops": []}',
         '["operator"]',
+        # A role's sessions name it without its path: this key could never match a caller.
+        '{"arn:aws:iam::123456789012:role/team/Ops": "operator"}',
+        # A session, not a principal: its role's ARN covers all its sessions.
+        '{"arn:aws:sts::123456789012:assumed-role/Ops/alice": "operator"}',
     ],
 )
 def test_a_bad_principal_mapping_fails_the_synth(mapping: str) -> None:

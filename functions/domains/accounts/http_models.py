@@ -96,7 +96,8 @@ class Moved(BaseModel):
 class Transferred(BaseModel):
     transfer_id: str
     from_version: int
-    to_version: int
+    # Null for a sender who may not see the receiving account: its version is the receiver's.
+    to_version: int | None
 
 
 class Closed(BaseModel):

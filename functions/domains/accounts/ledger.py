@@ -77,9 +77,16 @@ class Ledger:
         def authorize(states: tuple[AnyLoaded, ...]) -> None:
             # The sender must be the caller's to move; the receiver is anyone's open account.
             # A missing sender reads exactly as one the caller may not move.
-            sender = states[0]
+            sender, receiver = states
             if not sender.exists or not access.may_move(caller, sender.state.owner_principal):
                 raise _missing(source)
+            # Anyone may pay into an open account, so that much shows; whether an account the
+            # caller may not see is closed or was never opened does not.
+            if not sees(receiver) and (not receiver.exists or receiver.state.status == "closed"):
+                raise _missing(target)
+
+        def sees(loaded: AnyLoaded) -> bool:
+            return loaded.exists and access.may_see(caller, loaded.state.owner_principal)
 
         def both_sides(states: tuple[AnyLoaded, ...]) -> Sequence[Sequence[Event]]:
             return decide_transfer(command, states[0].state, states[1].state)
@@ -88,7 +95,7 @@ class Ledger:
             body = {
                 "transfer_id": command.transfer_id,
                 "from_version": after[0].version,
-                "to_version": after[1].version,
+                "to_version": after[1].version if sees(after[1]) else None,
             }
             return Outcome(201, body)
 
