@@ -51,21 +51,30 @@ def meta(n: int) -> CommitMeta:
     return CommitMeta(f"c{n}", "r", "tester", f"2026-12-01T10:{n // 60:02d}:{n % 60:02d}.000000Z")
 
 
-@pytest.fixture
-def counted() -> Iterator[tuple[ItemsRead, Repository[Any, Any, Any]]]:
+@pytest.fixture(scope="module")
+def written() -> Iterator[tuple[Any, InMemorySnapshotStore]]:
+    """One stream of COMMITS commits, snapshotted every EVERY versions (written once: the
+    tests only read it)."""
     with mock_aws():
         client = boto3.client("dynamodb")
         create_event_tables(client)
-        store = DynamoDBEventStore(client, EVENTS_TABLE)
         snapshots = InMemorySnapshotStore()
-        writer = counter_repository(store, snapshots)
+        writer = counter_repository(DynamoDBEventStore(client, EVENTS_TABLE), snapshots)
         writer.handle(A, Start("a"), meta(0))
         for n in range(1, COMMITS):
             after = writer.handle(A, Add(1), meta(n))
             if after.version % EVERY == 0:
                 snapshots.save(writer.snapshot_of(after))
-        reads = ItemsRead(client)
-        yield reads, counter_repository(DynamoDBEventStore(reads, EVENTS_TABLE), snapshots)
+        yield client, snapshots
+
+
+@pytest.fixture
+def counted(
+    written: tuple[Any, InMemorySnapshotStore],
+) -> tuple[ItemsRead, Repository[Any, Any, Any]]:
+    client, snapshots = written
+    reads = ItemsRead(client)
+    return reads, counter_repository(DynamoDBEventStore(reads, EVENTS_TABLE), snapshots)
 
 
 @pytest.mark.parametrize(("after", "limit"), [(0, 1), (0, 10), (120, 5), (248, 100)])
@@ -100,20 +109,20 @@ def test_a_time_before_the_first_commit_has_no_state(
     assert repository.load_at(stream_id("missing"), at=meta(5).recorded_at) is None
 
 
-def test_s3_snapshots_are_found_for_a_time_too() -> None:
-    with mock_aws():
-        client, s3 = boto3.client("dynamodb"), boto3.client("s3")
-        create_event_tables(client)
-        s3.create_bucket(
-            Bucket="counters", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-        )
-        snapshots = S3SnapshotStore(s3, "counters")
-        repository = counter_repository(DynamoDBEventStore(client, EVENTS_TABLE), snapshots)
-        repository.handle(A, Start("a"), meta(0))
-        for n in range(1, 12):
-            after = repository.handle(A, Add(1), meta(n))
-            if after.version == 10:
-                snapshots.save(repository.snapshot_of(after))
-        state = repository.load_at(A, at=meta(10).recorded_at)
-        assert state is not None
-        assert (state.version, state.state.total) == (11, 10)
+def test_s3_snapshots_are_found_for_a_time_too(written: tuple[Any, InMemorySnapshotStore]) -> None:
+    client, _ = written  # inside the module's moto
+    s3 = boto3.client("s3")
+    s3.create_bucket(
+        Bucket="counters", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    snapshots = S3SnapshotStore(s3, "counters")
+    repository = counter_repository(DynamoDBEventStore(client, EVENTS_TABLE), snapshots)
+    b = stream_id("b")
+    repository.handle(b, Start("b"), meta(0))
+    for n in range(1, 12):
+        after = repository.handle(b, Add(1), meta(n))
+        if after.version == 10:
+            snapshots.save(repository.snapshot_of(after))
+    state = repository.load_at(b, at=meta(10).recorded_at)
+    assert state is not None
+    assert (state.version, state.state.total) == (11, 10)
