@@ -217,16 +217,18 @@ class DynamoDBEventStore:
         return receipt_from_item(item) if item else None
 
     def stream_ids(self) -> Iterator[str]:
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "ProjectionExpression": "pk",
-            "FilterExpression": "sk = :first",
-            "ExpressionAttributeValues": {":first": {"N": "1"}},
-        }
+        # Every commit's key, not only first commits: a stream whose first commit was deleted
+        # must still be found (and reported broken). A filter would read the same items anyway:
+        # DynamoDB bills a Scan by the items it reads, not the ones it returns.
+        request: dict[str, Any] = {"TableName": self._table, "ProjectionExpression": "pk"}
+        seen: set[str] = set()
         while True:
             page = self._call("scan", **request)
             for item in page.get("Items", []):
-                yield item["pk"]["S"]
+                stream = item["pk"]["S"]
+                if stream not in seen:
+                    seen.add(stream)
+                    yield stream
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -199,3 +199,10 @@ class EventStoreContract:
             for c in chain(stream, 2):
                 store.append([c])
         assert sorted(store.stream_ids()) == ["A", "B", "C"]
+
+    def test_stream_ids_names_each_stream_once_however_many_commits(
+        self, store: EventStore
+    ) -> None:
+        for c in chain("A", 9):
+            store.append([c])
+        assert list(store.stream_ids()) == ["A"]
