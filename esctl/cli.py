@@ -197,10 +197,9 @@ def verify_command(
     from esctl.operations import verify_streams
 
     host = _connect()
-    store = host.aggregates.store
     streams = [_stream(host, identifier, category)] if identifier else None
     broken = checked = commits = 0
-    for report in verify_streams(store, streams):
+    for report in verify_streams(host.aggregates, streams):
         checked += 1
         commits += report.commits
         if not report.ok:

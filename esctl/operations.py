@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.projection_slots_dynamodb import SLOTS, SWITCH_TTL_SECONDS
+from eventcore.aggregates import Aggregates, AnyRepository, UnknownCategory
 from eventcore.categories import stream_id
-from eventcore.hashchain import ChainReport, verify
-from eventcore.store import EventStore
+from eventcore.hashchain import ChainReport
+from eventcore.verification import verify_stream
 from handlers.aws_infrastructure import AwsInfrastructure
 from hosting.host import Host
 
@@ -28,9 +29,18 @@ def resolve_stream(host: Host, identifier: str, category: str | None) -> str:
     return stream_id(host.catalogue.domains[0].category, identifier)
 
 
-def verify_streams(store: EventStore, streams: list[str] | None = None) -> Iterator[ChainReport]:
+def verify_streams(
+    aggregates: Aggregates, streams: list[str] | None = None
+) -> Iterator[ChainReport]:
+    """Each stream's chain, and its latest snapshot against its events (for the categories an
+    installed domain claims; any other stream's chain alone)."""
+    store = aggregates.store
     for stream in streams if streams is not None else sorted(store.stream_ids()):
-        yield verify(stream, store.read(stream))
+        try:
+            repository: AnyRepository | None = aggregates.repository(stream)
+        except UnknownCategory:
+            repository = None
+        yield verify_stream(stream, store.read(stream), repository)
 
 
 def state_of(host: Host, stream: str, version: int | None, at: str | None) -> dict[str, Any]:
