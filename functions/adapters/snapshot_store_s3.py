@@ -48,6 +48,7 @@ class S3SnapshotStore:
                 "state": snapshot.state,
                 "last_hash": snapshot.last_hash,
                 "recorded_at": snapshot.recorded_at,
+                "commit_version": snapshot.commit_version,
             },
             separators=(",", ":"),
         ).encode()
@@ -80,4 +81,5 @@ class S3SnapshotStore:
             state=raw["state"],
             last_hash=raw["last_hash"],
             recorded_at=raw["recorded_at"],
+            commit_version=raw.get("commit_version", 0),
         )

@@ -29,6 +29,8 @@ class Loaded(Generic[S]):
     version: int
     last_hash: str = GENESIS_HASH
     recorded_at: str = ""
+    # The first version of the commit that ends at `version` (0 before any commit).
+    commit_version: int = 0
 
     @property
     def exists(self) -> bool:
@@ -58,8 +60,11 @@ class Repository(Generic[C, S, E]):
         codec: StateCodec[S] | None = None,
         cache: StateCache[Loaded[S]] | None = None,
         max_attempts: int = 5,
+        rejected: Callable[[Snapshot], None] | None = None,
     ) -> None:
         self.store = store
+        # Told of every snapshot a load ignored because it is not on the stream's chain.
+        self.rejected: Callable[[Snapshot], None] = rejected or (lambda _: None)
         self.registry = registry
         self.decider = decider
         self.snapshots = snapshots
@@ -80,9 +85,8 @@ class Repository(Generic[C, S, E]):
         """Current state: from the warm cache, else the latest snapshot plus the commits after."""
         if self.cache is not None and (hit := self.cache.get(stream_id)) is not None:
             return hit
-        start = self._from_snapshot(self.snapshots.latest(stream_id) if self.snapshots else None)
-        start = start or self.empty(stream_id)
-        loaded = self.fold(start, self.store.read_events(stream_id, after=start.version))
+        latest = self.snapshots.latest(stream_id) if self.snapshots else None
+        loaded = self._load_from(stream_id, latest)
         if self.cache is not None:
             self.cache.put(stream_id, loaded)
         return loaded
@@ -100,9 +104,7 @@ class Repository(Generic[C, S, E]):
         form, see `commits.format_time`). None when the stream had no such version yet."""
         if version is not None:
             snap = self.snapshots.at_or_before(stream_id, version) if self.snapshots else None
-            start = self._from_snapshot(snap) or self.empty(stream_id)
-            commits = self.store.read_events(stream_id, after=start.version, to=version)
-            loaded = self.fold(start, commits, to_version=version)
+            loaded = self._load_from(stream_id, snap, version)
             return loaded if loaded.version == version and version > 0 else None
         if at is None:
             raise ValueError("give a version or a time")
@@ -158,9 +160,16 @@ class Repository(Generic[C, S, E]):
             if to_version is not None and version >= to_version:
                 break
         if last is None:
-            return Loaded(start.stream_id, state, version, start.last_hash, start.recorded_at)
+            return Loaded(
+                start.stream_id,
+                state,
+                version,
+                start.last_hash,
+                start.recorded_at,
+                start.commit_version,
+            )
         # Only the last commit's hash and time are read: a store may decode them on demand.
-        return Loaded(start.stream_id, state, version, last.hash, last.recorded_at)
+        return Loaded(start.stream_id, state, version, last.hash, last.recorded_at, last.version)
 
     def snapshot_of(self, loaded: Loaded[S]) -> Snapshot:
         if self.codec is None:
@@ -172,13 +181,46 @@ class Repository(Generic[C, S, E]):
             self.codec.dump(loaded.state),
             loaded.last_hash,
             loaded.recorded_at,
+            loaded.commit_version,
         )
+
+    def _load_from(self, stream_id: str, snap: Snapshot | None, to: int | None = None) -> Loaded[S]:
+        """The state after `to` (or the newest), from `snap` if it holds up, else from the first
+        commit. The Query starts at the commit the snapshot ends at, so checking the snapshot
+        against it costs no request; a snapshot that does not match is ignored."""
+        start = self._from_snapshot(snap)
+        if snap is None or start is None or snap.commit_version < 1:
+            return self.fold(
+                self.empty(stream_id), self.store.read_events(stream_id, to=to), to_version=to
+            )
+        commits = iter(self.store.read_events(stream_id, after=snap.commit_version - 1, to=to))
+        anchor = next(commits, None)
+        if anchor is None or not self._ends_at(anchor, snap):
+            self.rejected(snap)
+            return self.fold(
+                self.empty(stream_id), self.store.read_events(stream_id, to=to), to_version=to
+            )
+        return self.fold(start, commits, to_version=to)
+
+    def _ends_at(self, commit: CommitEvents, snap: Snapshot) -> bool:
+        """Whether `commit` is the one `snap` claims to end at: same first version, same hash,
+        and the snapshot's version its last."""
+        if commit.version != snap.commit_version or commit.hash != snap.last_hash:
+            return False
+        return commit.version + len(commit.load_events(self.registry)) - 1 == snap.version
 
     def _from_snapshot(self, snap: Snapshot | None) -> Loaded[S] | None:
         if snap is None or self.codec is None or snap.schema_version != self.codec.schema_version:
             return None
         state = self.codec.load(snap.state)
-        return Loaded(snap.stream_id, state, snap.version, snap.last_hash, snap.recorded_at)
+        return Loaded(
+            snap.stream_id,
+            state,
+            snap.version,
+            snap.last_hash,
+            snap.recorded_at,
+            snap.commit_version,
+        )
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -198,7 +240,12 @@ class Repository(Generic[C, S, E]):
         for event in events:
             state = evolve(state, event)
         after = Loaded(
-            current.stream_id, state, commit.last_version, commit.hash, commit_meta.recorded_at
+            current.stream_id,
+            state,
+            commit.last_version,
+            commit.hash,
+            commit_meta.recorded_at,
+            commit.version,
         )
         return commit, after
 

@@ -16,6 +16,10 @@ class Snapshot:
     state: dict[str, Any]
     last_hash: str
     recorded_at: str
+    # The first version of the commit that ends at `version`: where a load's Query starts, so
+    # that it reads that commit and checks the snapshot against it. 0 in snapshots written
+    # before it was recorded, which loads ignore.
+    commit_version: int = 0
 
 
 class SnapshotStore(Protocol):

@@ -212,8 +212,11 @@ def test_snapshots_are_used_and_ignored_when_their_schema_differs():
     cold = counter_repository(store, snapshots)
     assert cold.load(A).state.total == 115
 
-    # A snapshot that claims a different total proves the snapshot is what was used...
-    lying = replace(repo.snapshot_of(repo.load(A)), version=7, state={**vars_of(15), "total": 1})
+    # A snapshot that claims a different total proves the snapshot is what was used (on the
+    # chain, it is trusted: its content is not yet authenticated)...
+    at_seven = snapshots.latest(A)
+    assert at_seven is not None
+    lying = replace(at_seven, state={**vars_of(15), "total": 1})
     snapshots.save(lying)
     assert cold.load(A).state.total == 101
     # ...and one written under another state schema is ignored.
@@ -318,3 +321,53 @@ def test_threads_racing_on_one_stream_lose_nothing_and_double_nothing():
     assert [c.version for c in commits] == list(range(1, 802))
     assert sorted(c.events[0].data["n"] for c in commits[1:]) == sorted(accepted)
     assert counter_repository(store).load(A).state.total == sum(accepted)
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    [
+        {"last_hash": "f" * 64},  # not the hash of the commit it claims to end at
+        {"version": 6},  # a version the commit does not end at
+        {"commit_version": 6},  # a commit that does not end at its version
+        {"commit_version": 0},  # written before snapshots recorded their commit: unchecked
+    ],
+)
+def test_a_snapshot_off_the_chain_is_ignored_and_reported(forgery):
+    store, snapshots = InMemoryEventStore(), InMemorySnapshotStore()
+    repo = fresh(store, snapshots)
+    opened(repo, total=10)
+    for n in range(5):
+        repo.handle(A, Add(1), meta(n + 2))
+    honest = repo.snapshot_of(repo.load(A))
+    assert (honest.version, honest.commit_version) == (7, 7)
+    snapshots.save(replace(honest, **forgery, state={**vars_of(15), "total": 10**15}))
+    rejected: list[object] = []
+    cold = counter_repository(store, snapshots)
+    cold.rejected = rejected.append
+    loaded = cold.load(A)
+    assert (loaded.version, loaded.state.total) == (7, 15)
+    assert cold.load_at(A, version=7).state.total == 15  # type: ignore[union-attr]
+    if forgery.get("commit_version") != 0:
+        assert len(rejected) == 2
+
+
+def test_an_honest_snapshot_is_checked_within_the_one_read():
+    store, snapshots = InMemoryEventStore(), InMemorySnapshotStore()
+    repo = fresh(store, snapshots)
+    opened(repo, total=10)
+    for n in range(5):
+        repo.handle(A, Add(1), meta(n + 2))
+    snapshots.save(repo.snapshot_of(repo.load(A)))
+    repo.handle(A, Add(100), meta(9))
+    reads: list[int] = []
+    real = store.read_events
+
+    def counted(stream_id, *, after=0, to=None):
+        reads.append(after)
+        return real(stream_id, after=after, to=to)
+
+    store.read_events = counted  # type: ignore[method-assign]
+    cold = counter_repository(store, snapshots)
+    cold.rejected = lambda snap: pytest.fail(f"rejected {snap}")
+    assert cold.load(A).state.total == 115
+    assert reads == [6]  # from the commit the snapshot ends at (version 7): one read
