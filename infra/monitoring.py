@@ -82,6 +82,18 @@ class Monitoring(Construct):
             )
         )
 
+    def watch_snapshots(self) -> None:
+        """A load ignores (and counts) a snapshot that is not on its stream's chain: a fault, or
+        someone who can write the snapshot bucket trying to change a balance."""
+        self._row(
+            self._alarm(
+                "snapshot-rejected",
+                _service_metric("SnapshotRejected"),
+                threshold=0,
+                description="A snapshot did not match its stream's commits and was ignored",
+            )
+        )
+
     def watch_unclaimed_records(self) -> None:
         """The projector and the publisher skip (and count) records of a stream category that
         no installed domain claims: events of a domain this deployment is missing."""

@@ -150,6 +150,7 @@ class LedgerStack(cdk.Stack):
         monitoring.watch_stream_consumer(self.projector)
         monitoring.watch_parked_streams()
         monitoring.watch_unclaimed_records()
+        monitoring.watch_snapshots()
         monitoring.watch_stream_consumer(self.publisher)
         monitoring.watch_integration_feed(self.integration)
         return monitoring

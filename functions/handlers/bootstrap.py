@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from handlers.aws_infrastructure import AwsInfrastructure
 from handlers.settings import Settings
+from handlers.snapshot_alarms import snapshot_rejected
 from hosting.host import Host
 from httpkernel.openapi import ApiInfo
 from installed_domains import DOMAINS
@@ -64,6 +65,7 @@ def aws_host(catalogue: Catalogue = DOMAINS) -> Host:
         AwsInfrastructure(settings, client),
         api=api_info,
         authentication=lambda: settings().authentication(),
+        snapshot_rejected=snapshot_rejected,
     )
 
 

@@ -23,6 +23,7 @@ from eventcore.commits import Commit
 from eventcore.integration import IntegrationFeed
 from eventcore.read_models import ReadModel, ViewReader
 from eventcore.repository import Repository
+from eventcore.snapshots import Snapshot
 from hosting.catalogue import Catalogue
 from hosting.domain import Domain
 from hosting.infrastructure import Infrastructure
@@ -65,8 +66,10 @@ class Host:
         new_id: Callable[[], str] = new_uuid,
         api: ApiInfo | Callable[[], ApiInfo] | None = None,
         authentication: Callable[[], Authentication] = Authentication,
+        snapshot_rejected: Callable[[Snapshot], None] | None = None,
     ) -> None:
         self.catalogue = catalogue
+        self.snapshot_rejected = snapshot_rejected
         self.infrastructure = infrastructure
         self.clock = clock
         self.new_id = new_id
@@ -106,6 +109,7 @@ class Host:
                 snapshots=snapshots,
                 codec=d.codec,
                 cache=StateCache(size) if size else None,
+                rejected=self.snapshot_rejected,
             )
             for d in self.catalogue
         }

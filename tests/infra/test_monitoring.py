@@ -67,6 +67,13 @@ def test_records_no_domain_claims(dev: Synth) -> None:
     assert (props["Namespace"], props["Statistic"], props["Threshold"]) == ("Ledger", "Sum", 0)
 
 
+def test_rejected_snapshots(dev: Synth) -> None:
+    # A snapshot a load ignored: a fault, or a forgery in the snapshot bucket.
+    props = alarm(dev, "SnapshotRejected", service="ledger")
+    assert (props["Namespace"], props["Statistic"]) == ("Ledger", "Sum")
+    assert (props["Threshold"], props["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
 def test_parked_streams(dev: Synth) -> None:
     props = alarm(dev, "StreamsParked", service="ledger")
     assert (props["Namespace"], props["Statistic"]) == ("Ledger", "Sum")
@@ -92,9 +99,9 @@ def test_every_alarm_notifies_the_topic_and_is_on_the_dashboard(stage_synth: Syn
     topic = stage_synth.one("AWS::SNS::Topic")[0]
     alarms = stage_synth.of_type("AWS::CloudWatch::Alarm")
     # Errors and throttles of 4 functions, iterator age and dead letters of 2 stream consumers,
-    # parked streams, unclaimed records, API 5xx, failed integration events, the example
-    # subscription's DLQ.
-    assert len(alarms) == 4 * 2 + 2 * 2 + 5
+    # parked streams, unclaimed records, rejected snapshots, API 5xx, failed integration
+    # events, the example subscription's DLQ.
+    assert len(alarms) == 4 * 2 + 2 * 2 + 6
     _, dashboard = stage_synth.one("AWS::CloudWatch::Dashboard")
     assert dashboard["Properties"]["DashboardName"] == f"Ledger-{stage_synth.stage}"
     body = flatten(dashboard["Properties"]["DashboardBody"])

@@ -1,0 +1,25 @@
+"""What a function does with a snapshot a load ignored because it is not on its stream's chain:
+count it (`SnapshotRejected`, alarmed) and log which one, without its state."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from eventcore.snapshots import Snapshot
+
+logger = Logger(child=True)
+
+
+def snapshot_rejected(snapshot: Snapshot) -> None:
+    # Emitted at once: a load may happen outside the handler's own metrics flush.
+    with single_metric(name="SnapshotRejected", unit=MetricUnit.Count, value=1):
+        pass
+    logger.warning(
+        "snapshot ignored: not on the stream's chain",
+        extra={
+            "stream_id": snapshot.stream_id,
+            "snapshot_version": snapshot.version,
+            "snapshot_commit_version": snapshot.commit_version,
+        },
+    )
