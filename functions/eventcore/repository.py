@@ -190,17 +190,17 @@ class Repository(Generic[C, S, E]):
         against it costs no request; a snapshot that does not match is ignored."""
         start = self._from_snapshot(snap)
         if snap is None or start is None or snap.commit_version < 1:
-            return self.fold(
-                self.empty(stream_id), self.store.read_events(stream_id, to=to), to_version=to
-            )
+            return self._from_first_commit(stream_id, to)
         commits = iter(self.store.read_events(stream_id, after=snap.commit_version - 1, to=to))
         anchor = next(commits, None)
         if anchor is None or not self._ends_at(anchor, snap):
             self.rejected(snap)
-            return self.fold(
-                self.empty(stream_id), self.store.read_events(stream_id, to=to), to_version=to
-            )
+            return self._from_first_commit(stream_id, to)
         return self.fold(start, commits, to_version=to)
+
+    def _from_first_commit(self, stream_id: str, to: int | None) -> Loaded[S]:
+        commits = self.store.read_events(stream_id, to=to)
+        return self.fold(self.empty(stream_id), commits, to_version=to)
 
     def _ends_at(self, commit: CommitEvents, snap: Snapshot) -> bool:
         """Whether `commit` is the one `snap` claims to end at: same first version, same hash,
