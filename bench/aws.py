@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from adapters.commit_item import to_item
@@ -17,7 +18,10 @@ from bench.histories import account_commits
 from bench.lambda_events import PRINCIPAL_ROLES
 from domains.accounts.repository import account_repository
 from eventcore.commits import Commit
+from eventcore.signatures import SigningKey
+from eventcore.signed_snapshots import SignedSnapshots
 from eventcore.snapshotting import SnapshotWriter
+from handlers.aws_infrastructure import AwsInfrastructure
 from handlers.settings import Settings
 
 SNAPSHOT_EVERY = 100  # the accounts domain's own cadence (what the stack deploys)
@@ -116,6 +120,7 @@ class Stack:
 
     dynamodb: Any
     s3: Any
+    kms: Any
     env: dict[str, str]
     histories: dict[int, History] = field(default_factory=dict)
 
@@ -129,10 +134,10 @@ class Stack:
         from installed_domains import DOMAINS
 
         with mock_aws():
-            dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
-            env = provision(dynamodb, s3, DOMAINS)
+            dynamodb, s3, kms = (boto3.client(s) for s in ("dynamodb", "s3", "kms"))
+            env = provision(dynamodb, s3, kms, DOMAINS)
             env["IAM_PRINCIPAL_ROLES"] = json.dumps(PRINCIPAL_ROLES)
-            yield cls(dynamodb, s3, env)
+            yield cls(dynamodb, s3, kms, env)
 
     @property
     def settings(self) -> Settings:
@@ -144,8 +149,20 @@ class Stack:
             client or self.dynamodb, settings.events_table, settings.idempotency_table
         )
 
-    def snapshot_store(self, client: Any = None) -> S3SnapshotStore:
-        return S3SnapshotStore(client or self.s3, self.settings.snapshot_bucket)
+    def clients(self) -> dict[str, Any]:
+        return {"dynamodb": self.dynamodb, "s3": self.s3, "kms": self.kms}
+
+    @cached_property
+    def snapshot_keys(self) -> SigningKey:
+        """The stack's snapshot key, as the projector (signing) and a warm loader see it: its
+        public half fetched once."""
+        return AwsInfrastructure(lambda: self.settings, self.clients().__getitem__).snapshot_keys()
+
+    def snapshot_store(self, client: Any = None) -> SignedSnapshots:
+        """The bucket's snapshots, signed and checked as the Lambdas sign and check them."""
+        keys = self.snapshot_keys
+        bucket = S3SnapshotStore(client or self.s3, self.settings.snapshot_bucket)
+        return SignedSnapshots(bucket, keys.verifier, keys.signer)
 
     def write(self, commits: Sequence[Commit]) -> None:
         """Put commits in the event table in the adapter's item layout, 25 per BatchWriteItem

@@ -42,8 +42,7 @@ STREAM_COUNTS = (1, 10, 100)
 
 def projector_on(stack: Stack) -> Host:
     """What `handlers.bootstrap` builds for the projector Lambda, on the stack's clients."""
-    clients = {"dynamodb": stack.dynamodb, "s3": stack.s3}
-    return Host(DOMAINS, AwsInfrastructure(lambda: stack.settings, clients.__getitem__))
+    return Host(DOMAINS, AwsInfrastructure(lambda: stack.settings, stack.clients().__getitem__))
 
 
 def _interleaved(per_stream: list[list[Commit]], first_sequence: int) -> list[dict[str, Any]]:

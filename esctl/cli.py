@@ -25,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from application.callers import Role
+from esctl import ledger_proofs
 from esctl.connection import Target, configure
 from installed_domains import DOMAINS
 
@@ -190,16 +191,23 @@ def verify_command(
     category: Category = None,
     all_streams: Annotated[bool, typer.Option("--all", help="every stream in the table")] = False,
 ) -> None:
-    """Check hash chains; exit 1 if any chain is broken."""
+    """Check hash chains, latest snapshots, and every head the digests signed; exit 1 on any
+    difference."""
     if (identifier is None) == (not all_streams):
         errors.print("give a stream (an id) or --all")
         raise typer.Exit(2)
+    from esctl.ledger_proofs import digested_heads
     from esctl.operations import verify_streams
 
     host = _connect()
     streams = [_stream(host, identifier, category)] if identifier else None
     broken = checked = commits = 0
-    for report in verify_streams(host.aggregates, streams):
+    digested, digests_problem = digested_heads()
+    if digests_problem is not None:
+        errors.print(f"[red]BROKEN[/red] digests: {digests_problem}")
+    elif digested is None:
+        errors.print("[yellow]no digests configured: chains checked, heads not compared[/yellow]")
+    for report in verify_streams(host.aggregates, streams, digested):
         checked += 1
         commits += report.commits
         if not report.ok:
@@ -209,10 +217,12 @@ def verify_command(
         elif report.commits == 0:
             broken += 1
             errors.print(f"[red]EMPTY[/red] {report.stream_id}: no commits")
-    colour = "red" if broken else "green"
+    failed = bool(broken) or digests_problem is not None
+    colour = "red" if failed else "green"
     summary = f"{checked - broken} of {checked} streams intact"
-    console.print(f"[{colour}]{summary}[/{colour}], {commits} commits checked")
-    raise typer.Exit(1 if broken else 0)
+    against = f", against {digested.digests} digests" if digested else ""
+    console.print(f"[{colour}]{summary}[/{colour}], {commits} commits checked{against}")
+    raise typer.Exit(1 if failed else 0)
 
 
 class EventsPerSecond(ProgressColumn):
@@ -411,3 +421,6 @@ def schemas(
         raise typer.Exit(1)
     if not changed:
         console.print(f"{DOCS_EVENTS} is up to date")
+
+
+ledger_proofs.register(app, _connect, _stream)

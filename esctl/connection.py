@@ -7,11 +7,16 @@ from dataclasses import dataclass
 
 from hosting.catalogue import Catalogue
 from infra.resources import (
+    DIGEST_BUCKET_ENV_VAR,
+    DIGEST_KEY_ENV_VAR,
     SNAPSHOT_BUCKET_ENV_VAR,
+    SNAPSHOT_KEY_ENV_VAR,
     TABLES,
     TableSpec,
     construct_name,
+    digest_key_alias,
     read_model_tables,
+    snapshot_key_alias,
 )
 
 LOCAL_ENDPOINT = "http://127.0.0.1:5000"
@@ -30,7 +35,13 @@ def tables(catalogue: Catalogue) -> tuple[TableSpec, ...]:
 def outputs(catalogue: Catalogue) -> dict[str, str]:
     """Stack outputs (infra/stack.py) -> the environment variables the Lambdas read."""
     named = {f"{construct_name(spec)}TableName": spec.env_var for spec in tables(catalogue)}
-    return {**named, "SnapshotBucketName": SNAPSHOT_BUCKET_ENV_VAR}
+    return {
+        **named,
+        "SnapshotBucketName": SNAPSHOT_BUCKET_ENV_VAR,
+        "SnapshotSigningKeyArn": SNAPSHOT_KEY_ENV_VAR,
+        "DigestBucketName": DIGEST_BUCKET_ENV_VAR,
+        "DigestSigningKeyArn": DIGEST_KEY_ENV_VAR,
+    }
 
 
 @dataclass(frozen=True)
@@ -65,15 +76,19 @@ def configure(target: Target, catalogue: Catalogue) -> dict[str, str]:
             os.environ[name] = value
 
     names = {spec.env_var: spec.physical_name(target.stage) for spec in tables(catalogue)}
+    # Every stage's keys carry the aliases the stack gives them.
+    names[SNAPSHOT_KEY_ENV_VAR] = snapshot_key_alias(target.stage)
+    names[DIGEST_KEY_ENV_VAR] = digest_key_alias(target.stage)
     if target.stage == "local":
         names[SNAPSHOT_BUCKET_ENV_VAR] = f"ledger-{target.stage}-snapshots"
+        names[DIGEST_BUCKET_ENV_VAR] = f"ledger-{target.stage}-digests"
     # A deployed bucket's name is CloudFormation's choice: it comes from --stack or the
     # environment, never from a guess.
     if target.stack:
         names.update(_stack_outputs(target.stack, outputs(catalogue)))
     for name, value in names.items():
         os.environ.setdefault(name, value)
-    for name in [*names, SNAPSHOT_BUCKET_ENV_VAR]:
+    for name in [*names, SNAPSHOT_BUCKET_ENV_VAR, DIGEST_BUCKET_ENV_VAR]:
         if name in os.environ:
             settings[name] = os.environ[name]
     return settings

@@ -104,7 +104,7 @@ def _provision(host: str, aws_port: int) -> _Provisioned:
     aws_url = f"http://{host}:{moto.server_port}"
     os.environ.update(local_environment(aws_url))
     dynamodb, s3, sqs = (boto3.client(s) for s in ("dynamodb", "s3", "sqs"))
-    env = provision(dynamodb, s3, DOMAINS, stage="local", region=REGION)
+    env = provision(dynamodb, s3, boto3.client("kms"), DOMAINS, stage="local", region=REGION)
     env |= provision_integration(boto3.client("events"), sqs, DOMAINS, stage="local")
     authority = LocalAuthority.provision(
         boto3.client("secretsmanager"), boto3.client("iam"), REGION, routes(DOMAINS)

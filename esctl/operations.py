@@ -11,6 +11,7 @@ from typing import Any
 from adapters.projection_slots_dynamodb import SLOTS, SWITCH_TTL_SECONDS
 from eventcore.aggregates import Aggregates, AnyRepository, UnknownCategory
 from eventcore.categories import stream_id
+from eventcore.digest_audit import DigestedHeads, against_digests, missing_stream, recording
 from eventcore.hashchain import ChainReport
 from eventcore.verification import verify_stream
 from handlers.aws_infrastructure import AwsInfrastructure
@@ -30,17 +31,31 @@ def resolve_stream(host: Host, identifier: str, category: str | None) -> str:
 
 
 def verify_streams(
-    aggregates: Aggregates, streams: list[str] | None = None
+    aggregates: Aggregates,
+    streams: list[str] | None = None,
+    digested: DigestedHeads | None = None,
 ) -> Iterator[ChainReport]:
-    """Each stream's chain, and its latest snapshot against its events (for the categories an
-    installed domain claims; any other stream's chain alone)."""
+    """Each stream's chain, its latest snapshot against its events (for the categories an
+    installed domain claims; any other stream's chain alone), and every head the digests
+    signed against the table; with every stream (`streams` None), also each stream a digest
+    signed that the table no longer has."""
     store = aggregates.store
-    for stream in streams if streams is not None else sorted(store.stream_ids()):
+    signed = digested.by_stream if digested is not None else {}
+    found = sorted(store.stream_ids()) if streams is None else streams
+    for stream in found:
         try:
             repository: AnyRepository | None = aggregates.repository(stream)
         except UnknownCategory:
             repository = None
-        yield verify_stream(stream, store.read(stream), repository)
+        hashes: dict[int, str] = {}
+        report = verify_stream(stream, recording(store.read(stream), hashes), repository)
+        if report.ok and signed.get(stream):
+            report = against_digests(report, hashes, signed[stream])
+        yield report
+    if streams is None:
+        present = set(found)
+        for stream in sorted(set(signed) - present):
+            yield missing_stream(stream, signed[stream])
 
 
 def state_of(host: Host, stream: str, version: int | None, at: str | None) -> dict[str, Any]:

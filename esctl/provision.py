@@ -9,12 +9,21 @@ from typing import Any
 from esctl.connection import tables
 from hosting.catalogue import Catalogue
 from infra.resources import (
+    DIGEST_BUCKET_ENV_VAR,
+    DIGEST_KEY_ENV_VAR,
     EVENT_BUS,
     EVENT_BUS_ENV_VAR,
     EXAMPLE_SUBSCRIPTION,
     SNAPSHOT_BUCKET_ENV_VAR,
+    SNAPSHOT_KEY_ENV_VAR,
     TableSpec,
+    digest_key_alias,
+    snapshot_key_alias,
 )
+
+# Locally, a digest is locked for a day: long enough to show the lock holds, short enough that
+# a developer's moto state never needs years to clear.
+LOCAL_DIGEST_RETENTION_DAYS = 1
 
 
 def table_request(spec: TableSpec, stage: str) -> dict[str, Any]:
@@ -37,12 +46,14 @@ def table_request(spec: TableSpec, stage: str) -> dict[str, Any]:
 def provision(
     dynamodb: Any,
     s3: Any,
+    kms: Any,
     catalogue: Catalogue,
+    *,
     stage: str = "local",
     region: str = "eu-west-1",
 ) -> dict[str, str]:
-    """Create every table (the catalogue's read models' too) and the snapshot bucket; return the
-    environment the Lambdas expect."""
+    """Create every table (the catalogue's read models' too), the snapshot and digest buckets
+    and the keys that sign snapshots and digests; return the environment the Lambdas expect."""
     env: dict[str, str] = {}
     for spec in tables(catalogue):
         dynamodb.create_table(**table_request(spec, stage))
@@ -55,7 +66,39 @@ def provision(
     bucket = f"ledger-{stage}-snapshots"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     env[SNAPSHOT_BUCKET_ENV_VAR] = bucket
+    env[SNAPSHOT_KEY_ENV_VAR] = signing_key(kms, snapshot_key_alias(stage), "snapshots")
+    env[DIGEST_BUCKET_ENV_VAR] = digest_bucket(s3, f"ledger-{stage}-digests", region)
+    env[DIGEST_KEY_ENV_VAR] = signing_key(kms, digest_key_alias(stage), "digests")
     return env
+
+
+def digest_bucket(s3: Any, name: str, region: str) -> str:
+    """A bucket with Object Lock in compliance mode by default, as the stack's digest bucket."""
+    s3.create_bucket(
+        Bucket=name,
+        CreateBucketConfiguration={"LocationConstraint": region},
+        ObjectLockEnabledForBucket=True,
+    )
+    retention = {"Mode": "COMPLIANCE", "Days": LOCAL_DIGEST_RETENTION_DAYS}
+    s3.put_object_lock_configuration(
+        Bucket=name,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": retention},
+        },
+    )
+    return name
+
+
+def signing_key(kms: Any, alias: str, purpose: str) -> str:
+    """An ECDSA P-256 signing key under `alias`, as the stack's `SigningKey`; its alias."""
+    key = kms.create_key(
+        Description=f"Signs the ledger's {purpose}",
+        KeySpec="ECC_NIST_P256",
+        KeyUsage="SIGN_VERIFY",
+    )
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyMetadata"]["KeyId"])
+    return alias
 
 
 def provision_integration(

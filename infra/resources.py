@@ -151,6 +151,22 @@ def construct_name(table: TableSpec) -> str:
 
 SNAPSHOT_BUCKET_ENV_VAR = "SNAPSHOT_BUCKET"
 SNAPSHOT_PREFIX = "snapshots/"
+# The KMS key that signs snapshots (an ARN on AWS, `snapshot_key_alias(stage)` locally).
+SNAPSHOT_KEY_ENV_VAR = "SNAPSHOT_SIGNING_KEY"
+
+
+def snapshot_key_alias(stage: str) -> str:
+    return f"alias/ledger-{stage}-snapshots"
+
+
+# Digests: the object-locked bucket they are kept in, and the key the digester signs them with.
+DIGEST_BUCKET_ENV_VAR = "DIGEST_BUCKET"
+DIGEST_KEY_ENV_VAR = "DIGEST_SIGNING_KEY"
+
+
+def digest_key_alias(stage: str) -> str:
+    return f"alias/ledger-{stage}-digests"
+
 
 # Names the handlers, the dashboards and the alarms must agree on.
 SERVICE_NAME = "ledger"

@@ -24,9 +24,12 @@ from infra.resources import (
     PROJECTIONS,
     SERVICE_NAME,
     SNAPSHOT_BUCKET_ENV_VAR,
+    SNAPSHOT_KEY_ENV_VAR,
     construct_name,
     read_model_tables,
+    snapshot_key_alias,
 )
+from infra.signing_keys import SigningKey
 from infra.snapshots import SnapshotStore
 from infra.stream_consumer import StreamConsumer, StreamOptions
 
@@ -54,6 +57,13 @@ class LedgerStack(cdk.Stack):
         ]
         self.read_models = ReadModels(self, "ReadModels", config=config, specs=view_tables)
         self.snapshots = SnapshotStore(self, "Snapshots", config=config)
+        self.snapshot_key = SigningKey(
+            self,
+            "SnapshotKey",
+            config=config,
+            purpose="snapshots",
+            alias=snapshot_key_alias(config.stage),
+        )
         functions = FunctionFactory(
             self, "Functions", config=config, environment=self._environment(config)
         )
@@ -104,6 +114,7 @@ class LedgerStack(cdk.Stack):
             PROJECTIONS.env_var: self.read_models.projections.table_name,
             **{spec.env_var: table.table_name for spec, table in self.read_models.views.items()},
             SNAPSHOT_BUCKET_ENV_VAR: self.snapshots.bucket.bucket_name,
+            SNAPSHOT_KEY_ENV_VAR: self.snapshot_key.key.key_arn,
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "LOG_LEVEL": config.log_level,
@@ -137,6 +148,13 @@ class LedgerStack(cdk.Stack):
         event_store.grant_read_events(projector.function)
         read_models.grant_read_write(projector.function)
         snapshots.grant_read_write(projector.function)
+        # Only the projector signs snapshots; every loader checks them.
+        signer = projector.function.role
+        if signer is None:  # the function factory gives every function a role of its own
+            raise ValueError("the projector has no role to sign snapshots with")
+        self.snapshot_key.allow_signing_by(signer)
+        for loader in (api.command_function, api.query_function, projector.function):
+            self.snapshot_key.allow_checking_by(loader)
         access.allow_put_metric_data(projector.function, METRICS_NAMESPACE)
         # The publisher reads nothing but its stream records (the grant comes with its event
         # source) and puts events on the one bus; its metrics are EMF log lines.
@@ -164,6 +182,7 @@ class LedgerStack(cdk.Stack):
             **{f"{construct_name(spec)}TableName": t.table_name for spec, t in views.items()},
             "ProjectionsTableName": self.read_models.projections.table_name,
             "SnapshotBucketName": self.snapshots.bucket.bucket_name,
+            "SnapshotSigningKeyArn": self.snapshot_key.key.key_arn,
             "ProjectorDeadLetterQueueUrl": self.projector.dead_letters.queue_url,
             "EventBusName": self.integration.bus.event_bus_name,
             "EventArchiveName": self.integration.archive.archive_name,

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from eventcore.snapshots import Snapshot
+from eventcore.snapshots import Snapshot, fields
 from eventcore.store import StoreUnavailable
 
 _WIDTH = 12  # zero-padded so that keys sort by version
@@ -41,16 +41,7 @@ class S3SnapshotStore:
 
     def save(self, snapshot: Snapshot) -> None:
         body = json.dumps(
-            {
-                "stream_id": snapshot.stream_id,
-                "version": snapshot.version,
-                "schema_version": snapshot.schema_version,
-                "state": snapshot.state,
-                "last_hash": snapshot.last_hash,
-                "recorded_at": snapshot.recorded_at,
-                "commit_version": snapshot.commit_version,
-            },
-            separators=(",", ":"),
+            {**fields(snapshot), "signature": snapshot.signature}, separators=(",", ":")
         ).encode()
         folder = self._folder(snapshot.stream_id)
         for key in (f"{folder}{snapshot.version:0{_WIDTH}d}.json", f"{folder}latest.json"):
@@ -82,4 +73,5 @@ class S3SnapshotStore:
             last_hash=raw["last_hash"],
             recorded_at=raw["recorded_at"],
             commit_version=raw.get("commit_version", 0),
+            signature=raw.get("signature", ""),
         )

@@ -11,19 +11,21 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eventcore.commits import GENESIS_HASH, Commit, CommitMeta
 from eventcore.events import StoredEvent
 
 
-def canonical(
+def body(
     stream_id: str,
     version: int,
     events: Sequence[StoredEvent],
     meta: CommitMeta,
     prev_hash: str,
-) -> bytes:
-    body = {
+) -> dict[str, Any]:
+    """What a commit's hash covers, as a JSON object (a proof carries it as it is)."""
+    return {
         "stream_id": stream_id,
         "version": version,
         "events": [e.to_json() for e in events],
@@ -33,7 +35,15 @@ def canonical(
         "actor": meta.actor,
         "prev_hash": prev_hash,
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def encode(content: dict[str, Any]) -> bytes:
+    """The canonical encoding of a commit's `body`, which its hash is the SHA-256 of."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def hash_of(content: dict[str, Any]) -> str:
+    return hashlib.sha256(encode(content)).hexdigest()
 
 
 def seal(
@@ -44,7 +54,7 @@ def seal(
     prev_hash: str,
 ) -> Commit:
     """Build the commit that follows `prev_hash`, with its own hash computed."""
-    digest = hashlib.sha256(canonical(stream_id, version, events, meta, prev_hash)).hexdigest()
+    digest = hash_of(body(stream_id, version, events, meta, prev_hash))
     return Commit(stream_id, version, tuple(events), meta, prev_hash, digest)
 
 

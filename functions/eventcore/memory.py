@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 from typing import Generic, TypeVar
 
 from eventcore.commits import Commit, CommitEvents, Receipt
+from eventcore.digesting import Marked
+from eventcore.digests import Digest, DigestTaken
 from eventcore.projector import Projected, StaleView
 from eventcore.read_models import ReadModel, ViewPage
 from eventcore.snapshots import Snapshot
@@ -186,3 +188,49 @@ class InMemoryViews(Generic[V]):
         chosen = keys[:limit]
         more = len(keys) > limit
         return ViewPage([views[k] for k in chosen], chosen[-1] if more else None)
+
+
+class InMemoryChangeMarks:
+    """`ChangeMarks` in a dict: one mark per `mark` call, as the real one writes one item."""
+
+    def __init__(self) -> None:
+        self._marks: dict[str, frozenset[str]] = {}
+        self._lock = threading.Lock()
+        self._next = 0
+
+    def mark(self, stream_ids: Sequence[str]) -> None:
+        with self._lock:
+            self._next += 1
+            self._marks[f"{self._next:012d}"] = frozenset(stream_ids)
+
+    def marked(self) -> Marked:
+        with self._lock:
+            streams = frozenset().union(*self._marks.values())
+            return Marked(streams, tuple(self._marks))
+
+    def clear(self, marks: Sequence[str]) -> None:
+        with self._lock:
+            for mark in marks:
+                self._marks.pop(mark, None)
+
+
+class InMemoryDigestStore:
+    """A `DigestStore` in a list: written once per sequence, never changed."""
+
+    def __init__(self) -> None:
+        self._digests: dict[int, Digest] = {}
+        self._lock = threading.Lock()
+
+    def latest(self) -> Digest | None:
+        with self._lock:
+            return self._digests[max(self._digests)] if self._digests else None
+
+    def put(self, digest: Digest) -> None:
+        with self._lock:
+            if digest.sequence in self._digests:
+                raise DigestTaken(f"digest {digest.sequence} is already kept")
+            self._digests[digest.sequence] = digest
+
+    def all(self) -> Iterator[Digest]:
+        with self._lock:
+            return iter([self._digests[s] for s in sorted(self._digests)])

@@ -60,11 +60,11 @@ class Repository(Generic[C, S, E]):
         codec: StateCodec[S] | None = None,
         cache: StateCache[Loaded[S]] | None = None,
         max_attempts: int = 5,
-        rejected: Callable[[Snapshot], None] | None = None,
+        rejected: Callable[[Snapshot, str], None] | None = None,
     ) -> None:
         self.store = store
         # Told of every snapshot a load ignored because it is not on the stream's chain.
-        self.rejected: Callable[[Snapshot], None] = rejected or (lambda _: None)
+        self.rejected: Callable[[Snapshot, str], None] = rejected or (lambda _s, _r: None)
         self.registry = registry
         self.decider = decider
         self.snapshots = snapshots
@@ -194,7 +194,7 @@ class Repository(Generic[C, S, E]):
         commits = iter(self.store.read_events(stream_id, after=snap.commit_version - 1, to=to))
         anchor = next(commits, None)
         if anchor is None or not self._ends_at(anchor, snap):
-            self.rejected(snap)
+            self.rejected(snap, "it is not on the stream's chain")
             return self._from_first_commit(stream_id, to)
         return self.fold(start, commits, to_version=to)
 

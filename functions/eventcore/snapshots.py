@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,6 +21,28 @@ class Snapshot:
     # that it reads that commit and checks the snapshot against it. 0 in snapshots written
     # before it was recorded, which loads ignore.
     commit_version: int = 0
+    # The snapshot writer's signature of `statement(self)`; empty until it is signed.
+    signature: str = ""
+
+
+def fields(snapshot: Snapshot) -> dict[str, Any]:
+    """Every field but the signature, as stored and as signed."""
+    return {
+        "stream_id": snapshot.stream_id,
+        "version": snapshot.version,
+        "schema_version": snapshot.schema_version,
+        "state": snapshot.state,
+        "last_hash": snapshot.last_hash,
+        "recorded_at": snapshot.recorded_at,
+        "commit_version": snapshot.commit_version,
+    }
+
+
+def statement(snapshot: Snapshot) -> bytes:
+    """What a snapshot's signature covers: every field but the signature, canonically encoded,
+    under a label of its own so that no other signed document can pass for a snapshot."""
+    body = {"kind": "ledger-snapshot/1", **fields(snapshot)}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class SnapshotStore(Protocol):

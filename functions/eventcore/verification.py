@@ -1,6 +1,7 @@
 """Checking a stream as an auditor would: its hash chain, and its latest snapshot against the
-state its events fold to at the snapshot's version (a snapshot is a claim about the events; a
-forged one must not pass for intact)."""
+state its events fold to at the snapshot's version and against the snapshot writer's signature
+(a snapshot is a claim about the events; a forged one must not pass for intact, even though
+loads would ignore it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 from eventcore.commits import Commit
 from eventcore.hashchain import ChainReport, verify
 from eventcore.repository import Loaded, Repository
+from eventcore.signed_snapshots import NOT_SIGNED, SignedSnapshots
+from eventcore.snapshots import Snapshot
 
 
 def verify_stream(
@@ -18,11 +21,15 @@ def verify_stream(
     """The chain's report, or, if the chain is intact but the stream's latest snapshot is not
     what its events say (state, hash or version), a report broken at the snapshot's version.
     One pass over the commits: the state is folded as the chain is walked."""
-    latest = repository.snapshots.latest(stream_id) if repository and repository.snapshots else None
+    latest, signed = _latest_snapshot(stream_id, repository)
     if repository is None or latest is None or repository.codec is None:
         return verify(stream_id, commits)
-    if latest.schema_version != repository.codec.schema_version:
-        return verify(stream_id, commits)  # loads ignore it: nothing to trust or check
+    if latest.commit_version < 1 or (
+        signed and latest.schema_version != repository.codec.schema_version
+    ):
+        # Loads ignore it (written before snapshots named their commit, or in an older state
+        # schema): nothing to trust, so nothing to check.
+        return verify(stream_id, commits)
     folded = [repository.empty(stream_id)]
 
     def folding(source: Iterable[Commit]) -> Iterator[Commit]:
@@ -34,13 +41,26 @@ def verify_stream(
     report = verify(stream_id, folding(commits))
     if not report.ok:
         return report
-    problem = _snapshot_problem(folded[0], latest.version, latest.last_hash)
+    problem = None if signed else f"{NOT_SIGNED} (snapshot forged)"
+    problem = problem or _snapshot_problem(folded[0], latest.version, latest.last_hash)
     if problem is None and repository.codec.dump(folded[0].state) != latest.state:
         problem = "its state is not the state the events fold to (snapshot forged)"
     if problem is None:
         return report
     reason = f"latest snapshot (version {latest.version}): {problem}"
     return ChainReport(stream_id, report.commits, report.last_version, latest.version, reason)
+
+
+def _latest_snapshot(
+    stream_id: str, repository: Repository[Any, Any, Any] | None
+) -> tuple[Snapshot | None, bool]:
+    """The stream's latest snapshot in the store, and whether its signature holds (True where
+    snapshots are not signed at all)."""
+    snapshots = repository.snapshots if repository is not None else None
+    if isinstance(snapshots, SignedSnapshots):
+        latest = snapshots.inner.latest(stream_id)
+        return latest, latest is not None and snapshots.authentic(latest)
+    return (snapshots.latest(stream_id) if snapshots else None), True
 
 
 def _snapshot_problem(folded: Loaded[Any], version: int, last_hash: str) -> str | None:

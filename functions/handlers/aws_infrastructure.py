@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from adapters.change_marks_dynamodb import DynamoDBChangeMarks
+from adapters.digest_store_s3 import S3DigestStore
 from adapters.event_store_dynamodb import DynamoDBEventStore
 from adapters.projection_slots_dynamodb import ActiveSlots
+from adapters.signature_ecdsa import EcdsaVerifier
+from adapters.signatures_kms import KmsPublicKey, KmsSigner
 from adapters.snapshot_store_s3 import S3SnapshotStore
 from adapters.views_dynamodb import DynamoDBViews
 from eventcore.commits import format_time
 from eventcore.read_models import ReadModel
+from eventcore.signatures import RefuseAll, SigningKey
 from handlers.settings import Settings
 from hosting.names import read_model_env_var
 
@@ -61,6 +66,44 @@ class AwsInfrastructure:
 
     def snapshot_store(self) -> S3SnapshotStore:
         return S3SnapshotStore(self.client("s3"), self.settings.snapshot_bucket)
+
+    def snapshot_keys(self) -> SigningKey:
+        """Checked with the signing key's public half; a deployment that names no key trusts no
+        snapshot (every load folds from the table, and each snapshot it meets is reported)."""
+        key = self.settings.snapshot_signing_key
+        if not key:
+            return SigningKey(RefuseAll())
+        kms = partial(self.client, "kms")  # built on first use: most loads never sign
+        return SigningKey(KmsPublicKey(kms, key), KmsSigner(kms, key))
+
+    def change_marks(self) -> DynamoDBChangeMarks:
+        from hosting.host import utc_now
+
+        return DynamoDBChangeMarks(
+            self.client("dynamodb"),
+            self.settings.projections_table,
+            lambda: format_time(utc_now()),
+        )
+
+    def digest_store(self) -> S3DigestStore:
+        if not self.settings.digest_bucket:
+            raise MissingSetting("DIGEST_BUCKET is not set: there is nowhere to keep digests")
+        return S3DigestStore(self.client("s3"), self.settings.digest_bucket)
+
+    def digest_key(self) -> SigningKey:
+        key = self._digest_key_id()
+        kms = partial(self.client, "kms")
+        return SigningKey(KmsPublicKey(kms, key), KmsSigner(kms, key))
+
+    def digest_public_key(self) -> EcdsaVerifier | None:
+        """The digest key's public half, or None when KMS cannot be reached."""
+        return KmsPublicKey(partial(self.client, "kms"), self._digest_key_id()).verifier()
+
+    def _digest_key_id(self) -> str:
+        key = self.settings.digest_signing_key
+        if not key:
+            raise MissingSetting("DIGEST_SIGNING_KEY is not set: digests cannot be signed")
+        return key
 
     @cached_property
     def slots(self) -> ActiveSlots:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handlers import bootstrap, tracing
-from handlers.stream_batch import process
+from handlers.stream_batch import process, stream_ids
 
 logger = Logger()
 tracer = tracing.tracer()
@@ -22,7 +22,10 @@ metrics = Metrics()
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = event.get("Records", [])
-    report = process(records, bootstrap.host().project)
+    host = bootstrap.host()
+    # Marked first, in one write: a batch that fails and is redelivered marks its streams again.
+    host.mark_changed(stream_ids(records))
+    report = process(records, host.project)
     results = report.results.values()
     metrics.add_metric("EventsProjected", MetricUnit.Count, sum(r.applied for r in results))
     metrics.add_metric("CatchUpReads", MetricUnit.Count, sum(r.caught_up for r in results))

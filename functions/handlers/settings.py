@@ -25,6 +25,13 @@ class Settings(BaseModel):
     idempotency_table: str
     projections_table: str
     snapshot_bucket: str
+    # The KMS key (ARN or alias) that signs snapshots: the projector signs with it, loads check
+    # with its public half. Unset, no snapshot is trusted.
+    snapshot_signing_key: str | None = None
+    # The object-locked bucket digests are kept in, and the KMS key (ARN or alias) the digester
+    # signs them with; only the digester and `esctl` need them.
+    digest_bucket: str | None = None
+    digest_signing_key: str | None = None
     # read model -> slot -> table, from the `<NAME>_TABLE_<SLOT>` variables.
     read_model_tables: dict[str, dict[str, str]] = Field(default_factory=dict)
     # When set, every category is snapshotted at this cadence instead of its domain's own.

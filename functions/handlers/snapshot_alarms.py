@@ -1,5 +1,6 @@
-"""What a function does with a snapshot a load ignored because it is not on its stream's chain:
-count it (`SnapshotRejected`, alarmed) and log which one, without its state."""
+"""What a function does with a snapshot a load ignored (not on its stream's chain, or not signed
+by the snapshot writer): count it (`SnapshotRejected`, alarmed) and log which one and why,
+without its state."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from eventcore.snapshots import Snapshot
 logger = Logger(child=True)
 
 
-def snapshot_rejected(snapshot: Snapshot) -> None:
+def snapshot_rejected(snapshot: Snapshot, reason: str) -> None:
     # Emitted at once: a load may happen outside the handler's own metrics flush.
     with single_metric(name="SnapshotRejected", unit=MetricUnit.Count, value=1):
         pass
     logger.warning(
-        "snapshot ignored: not on the stream's chain",
+        f"snapshot ignored: {reason}",
         extra={
             "stream_id": snapshot.stream_id,
             "snapshot_version": snapshot.version,

@@ -32,6 +32,12 @@ class StreamRecords:
         return min(self.sequence_numbers, key=int)
 
 
+def stream_ids(records: Iterable[dict[str, Any]]) -> list[str]:
+    """The streams the records belong to, each once."""
+    found = (r.get("dynamodb", {}).get("Keys", {}).get("pk", {}).get("S") for r in records)
+    return sorted({s for s in found if s is not None})
+
+
 def group(records: Iterable[dict[str, Any]]) -> dict[str, StreamRecords]:
     streams: dict[str, StreamRecords] = {}
     for record in records:

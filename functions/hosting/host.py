@@ -23,7 +23,8 @@ from eventcore.commits import Commit
 from eventcore.integration import IntegrationFeed
 from eventcore.read_models import ReadModel, ViewReader
 from eventcore.repository import Repository
-from eventcore.snapshots import Snapshot
+from eventcore.signed_snapshots import SignedSnapshots
+from eventcore.snapshots import Snapshot, SnapshotStore
 from hosting.catalogue import Catalogue
 from hosting.domain import Domain
 from hosting.infrastructure import Infrastructure
@@ -66,7 +67,7 @@ class Host:
         new_id: Callable[[], str] = new_uuid,
         api: ApiInfo | Callable[[], ApiInfo] | None = None,
         authentication: Callable[[], Authentication] = Authentication,
-        snapshot_rejected: Callable[[Snapshot], None] | None = None,
+        snapshot_rejected: Callable[[Snapshot, str], None] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.snapshot_rejected = snapshot_rejected
@@ -99,7 +100,11 @@ class Host:
 
     def _aggregates(self) -> Aggregates:
         store = self.infrastructure.event_store()
-        snapshots = self.infrastructure.snapshot_store()
+        snapshots: SnapshotStore = self.infrastructure.snapshot_store()
+        if (keys := self.infrastructure.snapshot_keys()) is not None:
+            snapshots = SignedSnapshots(
+                snapshots, keys.verifier, keys.signer, rejected=self.snapshot_rejected
+            )
         size = self.infrastructure.state_cache_size
         repositories = {
             d.category: Repository(
@@ -205,6 +210,11 @@ class Host:
                 )
             )
         return CategoryProjection(projectors)
+
+    def mark_changed(self, stream_ids: Sequence[str]) -> None:
+        """Note that these streams changed, for the next digest to sign their heads."""
+        if stream_ids:
+            self._once("change_marks", self.infrastructure.change_marks).mark(stream_ids)
 
     def project(self, stream_id: str, commits: Sequence[Commit]) -> Result | None:
         """Project `commits` of one stream; None when no domain claims its category."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from eventcore.digesting import ChangeMarks
 from eventcore.read_models import ReadModel, ViewReader
+from eventcore.signatures import SigningKey
 from eventcore.snapshots import SnapshotStore
 from eventcore.store import EventStore
 
@@ -36,6 +38,15 @@ class Infrastructure(Protocol):
     def event_store(self) -> EventStore: ...
 
     def snapshot_store(self) -> SnapshotStore: ...
+
+    def snapshot_keys(self) -> SigningKey | None:
+        """How snapshots are signed and checked; None where nobody but this process can write
+        them (memory), so there is nothing to check."""
+        ...
+
+    def change_marks(self) -> ChangeMarks:
+        """Where the projector notes which streams changed, for the next digest."""
+        ...
 
     def views(self, model: ReadModel[V]) -> ViewReader[V]:
         """Reading the read model's live views."""

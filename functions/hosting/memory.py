@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from eventcore.memory import (
+    InMemoryChangeMarks,
     InMemoryEventStore,
     InMemorySnapshotStore,
     InMemoryViews,
@@ -30,6 +31,7 @@ class InMemoryInfrastructure:
         self.snapshot_every = snapshot_every
         self.store = InMemoryEventStore()
         self.snapshots = InMemorySnapshotStore()
+        self.marks = InMemoryChangeMarks()
         self.view_stores: dict[str, InMemoryViewStore[Any]] = {}
 
     def event_store(self) -> InMemoryEventStore:
@@ -37,6 +39,12 @@ class InMemoryInfrastructure:
 
     def snapshot_store(self) -> InMemorySnapshotStore:
         return self.snapshots
+
+    def snapshot_keys(self) -> None:
+        return None
+
+    def change_marks(self) -> InMemoryChangeMarks:
+        return self.marks
 
     def view_store(self, model: ReadModel[V]) -> InMemoryViewStore[V]:
         store: InMemoryViewStore[V] = self.view_stores.setdefault(model.name, InMemoryViewStore())

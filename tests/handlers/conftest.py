@@ -23,7 +23,7 @@ def reset_dependencies() -> None:
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """The stack's tables and bucket in moto, and the handlers configured to use them."""
     with mock_aws():
-        env = provision(boto3.client("dynamodb"), boto3.client("s3"), DOMAINS)
+        env = provision(boto3.client("dynamodb"), boto3.client("s3"), boto3.client("kms"), DOMAINS)
         env["IAM_PRINCIPAL_ROLES"] = json.dumps(PRINCIPAL_ROLES)
         for name, value in env.items():
             monkeypatch.setenv(name, value)

@@ -20,6 +20,7 @@ EXPECTED_OUTPUTS = {
     "AccountsGreenTableName",
     "ProjectionsTableName",
     "SnapshotBucketName",
+    "SnapshotSigningKeyArn",
     "ProjectorDeadLetterQueueUrl",
     "EventBusName",
     "EventArchiveName",

@@ -73,6 +73,7 @@ def test_environment(dev: Synth, handler: str) -> None:
         **(bus if handler == "handlers.publisher.handler" else {}),
         **tables,
         "SNAPSHOT_BUCKET": {"Ref": dev.one("AWS::S3::Bucket")[0]},
+        "SNAPSHOT_SIGNING_KEY": {"Fn::GetAtt": [_signing_key(dev), "Arn"]},
         "POWERTOOLS_SERVICE_NAME": "ledger",
         "POWERTOOLS_METRICS_NAMESPACE": "Ledger",
         "LOG_LEVEL": "INFO",
@@ -87,6 +88,11 @@ def test_environment(dev: Synth, handler: str) -> None:
         "ACCOUNTS_TABLE_GREEN",
         "PROJECTIONS_TABLE",
     }
+
+
+def _signing_key(synth: Synth) -> str:
+    (alias,) = synth.of_type("AWS::KMS::Alias").values()
+    return str(alias["Properties"]["TargetKeyId"]["Fn::GetAtt"][0])
 
 
 def test_context_reaches_the_environment(custom: Synth, prod: Synth) -> None:

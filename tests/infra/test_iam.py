@@ -28,6 +28,7 @@ READ_ONLY_DATA_ACTIONS = {
     "dynamodb:Scan",
     "s3:GetObject",
     "s3:ListBucket",
+    "kms:GetPublicKey",
 }
 OWN_LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 
@@ -80,10 +81,19 @@ def test_command_function_appends_but_never_rewrites_events(dev: Synth) -> None:
     snapshots = f"{arn(bucket)}/snapshots/*"
     assert granted[snapshots] == {"s3:GetObject"}
     assert granted[arn(bucket)] == {"s3:ListBucket"}
-    # Nothing else: no read model, no stream, no metrics.
+    (key,) = [r for r, actions in granted.items() if actions == {"kms:GetPublicKey"}]
+    # Nothing else: no read model, no stream, no metrics, no signing.
     logging = dev.function(COMMANDS)[1]["Properties"]["LoggingConfig"]
     own_logs = arn(logging["LogGroup"]["Ref"])
-    assert set(granted) == {"*", own_logs, arn(events), arn(idempotency), arn(bucket), snapshots}
+    assert set(granted) == {
+        "*",
+        own_logs,
+        arn(events),
+        arn(idempotency),
+        arn(bucket),
+        snapshots,
+        key,
+    }
     assert granted["*"] == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 

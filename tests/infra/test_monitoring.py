@@ -112,8 +112,9 @@ def test_every_alarm_notifies_the_topic_and_is_on_the_dashboard(stage_synth: Syn
 
 def test_topic_is_encrypted_and_tls_only(stage_synth: Synth) -> None:
     topic_id, topic = stage_synth.one("AWS::SNS::Topic")
-    key_id, key = stage_synth.one("AWS::KMS::Key")
-    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    key_id = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    key = stage_synth.resources[key_id]
+    assert key["Type"] == "AWS::KMS::Key"
     assert key["Properties"]["EnableKeyRotation"] is True
     _, policy = stage_synth.one("AWS::SNS::TopicPolicy")
     statements = policy["Properties"]["PolicyDocument"]["Statement"]

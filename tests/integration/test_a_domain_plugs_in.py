@@ -319,7 +319,9 @@ def hosted(monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalogue]:
 
     catalogue = Catalogue([ACCOUNTS, ORDERS])
     with mock_aws():
-        env = provision(boto3.client("dynamodb"), boto3.client("s3"), catalogue)
+        env = provision(
+            boto3.client("dynamodb"), boto3.client("s3"), boto3.client("kms"), catalogue
+        )
         env |= provision_integration(boto3.client("events"), boto3.client("sqs"), catalogue)
         env["IAM_PRINCIPAL_ROLES"] = json.dumps(PRINCIPAL_ROLES)
         for name, value in env.items():

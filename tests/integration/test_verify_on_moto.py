@@ -1,6 +1,6 @@
 """`esctl verify --all`'s pass over a DynamoDB table and S3 snapshots: every stream is found,
 also one whose first commit was deleted behind the application's back, and a stream's latest
-snapshot is checked against its events."""
+snapshot is checked against its events and, where snapshots are signed, its signature."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from adapters.snapshot_store_s3 import S3SnapshotStore
 from esctl.operations import verify_streams
 from eventcore.aggregates import Aggregates
 from eventcore.commits import CommitMeta
+from eventcore.signed_snapshots import SignedSnapshots
 from tests.aws import EVENTS_TABLE, create_event_tables
 from tests.contract.store_contract import chain
 from tests.counters import CATEGORY, Add, Start, counter_repository, stream_id
+from tests.signing import KeyPair
 
 META = CommitMeta("c", "r", "tester", "2026-12-01T10:00:00.000000Z")
 
@@ -103,3 +105,22 @@ def test_a_forged_latest_snapshot_is_reported(
     assert report.broken_at == (forgery.get("version") or 4)
     assert "latest snapshot" in (report.reason or "")
     assert reason in (report.reason or "")
+
+
+def test_a_snapshot_whose_signature_fails_is_reported_though_its_content_is_true(
+    table: Table,
+) -> None:
+    key = KeyPair()
+    signed = SignedSnapshots(table.snapshots, key.verifier, key)
+    aggregates = Aggregates(table.store, {CATEGORY: counter_repository(table.store, signed)})
+    stream = counter(table, "a", 6)
+    repository = aggregates.repository(stream)
+    signed.save(repository.snapshot_of(repository.load_at(stream, version=4)))  # type: ignore[arg-type]
+    (report,) = verify_streams(aggregates)
+    assert report.ok
+    honest = table.snapshots.latest(stream)
+    assert honest is not None
+    table.snapshots.save(dataclasses.replace(honest, signature=KeyPair().sign(b"other")))
+    (report,) = verify_streams(aggregates)
+    assert (report.ok, report.broken_at) == (False, 4)
+    assert "signature" in (report.reason or "")

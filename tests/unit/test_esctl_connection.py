@@ -52,4 +52,7 @@ def test_stack_outputs_name_every_table_of_the_domains():
         "AccountsBlueTableName": "ACCOUNTS_TABLE_BLUE",
         "AccountsGreenTableName": "ACCOUNTS_TABLE_GREEN",
         "SnapshotBucketName": "SNAPSHOT_BUCKET",
+        "SnapshotSigningKeyArn": "SNAPSHOT_SIGNING_KEY",
+        "DigestBucketName": "DIGEST_BUCKET",
+        "DigestSigningKeyArn": "DIGEST_SIGNING_KEY",
     }

@@ -343,7 +343,7 @@ def test_a_snapshot_off_the_chain_is_ignored_and_reported(forgery):
     snapshots.save(replace(honest, **forgery, state={**vars_of(15), "total": 10**15}))
     rejected: list[object] = []
     cold = counter_repository(store, snapshots)
-    cold.rejected = rejected.append
+    cold.rejected = lambda snap, reason: rejected.append(snap)
     loaded = cold.load(A)
     assert (loaded.version, loaded.state.total) == (7, 15)
     assert cold.load_at(A, version=7).state.total == 15  # type: ignore[union-attr]
@@ -368,6 +368,6 @@ def test_an_honest_snapshot_is_checked_within_the_one_read():
 
     store.read_events = counted  # type: ignore[method-assign]
     cold = counter_repository(store, snapshots)
-    cold.rejected = lambda snap: pytest.fail(f"rejected {snap}")
+    cold.rejected = lambda snap, reason: pytest.fail(f"rejected {snap}: {reason}")
     assert cold.load(A).state.total == 115
     assert reads == [6]  # from the commit the snapshot ends at (version 7): one read
