@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from hosting.catalogue import Catalogue
 from infra.resources import (
+    EVENT_BUS,
+    EVENT_BUS_ENV_VAR,
     SNAPSHOT_BUCKET_ENV_VAR,
     TABLES,
     TableSpec,
@@ -30,7 +32,11 @@ def tables(catalogue: Catalogue) -> tuple[TableSpec, ...]:
 def outputs(catalogue: Catalogue) -> dict[str, str]:
     """Stack outputs (infra/stack.py) -> the environment variables the Lambdas read."""
     named = {f"{construct_name(spec)}TableName": spec.env_var for spec in tables(catalogue)}
-    return {**named, "SnapshotBucketName": SNAPSHOT_BUCKET_ENV_VAR}
+    return {
+        **named,
+        "SnapshotBucketName": SNAPSHOT_BUCKET_ENV_VAR,
+        "EventBusName": EVENT_BUS_ENV_VAR,
+    }
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ def configure(target: Target, catalogue: Catalogue) -> dict[str, str]:
             os.environ[name] = value
 
     names = {spec.env_var: spec.physical_name(target.stage) for spec in tables(catalogue)}
+    names[EVENT_BUS_ENV_VAR] = f"ledger-{target.stage}-{EVENT_BUS}"
     if target.stage == "local":
         names[SNAPSHOT_BUCKET_ENV_VAR] = f"ledger-{target.stage}-snapshots"
     # A deployed bucket's name is CloudFormation's choice: it comes from --stack or the
