@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
     ProgressColumn,
     Task,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -30,6 +32,10 @@ from esctl.connection import Target, configure
 from installed_domains import DOMAINS
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from adapters.integration_bus_eventbridge import BusEntry, FailedEntry
+    from esctl.republish import Report
     from handlers.aws_infrastructure import AwsInfrastructure
     from hosting.host import Host
 
@@ -357,6 +363,195 @@ def tail(
     except ClientError as failed:
         errors.print(f"[red]{failed}[/red]")
         raise typer.Exit(2) from None
+
+
+class PhaseProgress:
+    """`esctl.republish.Watch` on a rich progress display: one bar per phase. Scan segments
+    advance it from several threads."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.task: TaskID | None = None
+        self.total: int | None = None
+        self.done = 0
+        self._lock = threading.Lock()
+
+    def phase(self, name: str, total: int | None) -> None:
+        with self._lock:
+            self.task, self.total, self.done = self.bar.add_task(name, total=total), total, 0
+
+    def advance(self, count: int) -> None:
+        with self._lock:
+            if self.task is None:
+                return
+            self.done += count
+            # A table's item count is DynamoDB's estimate, refreshed about every six hours.
+            if self.total is not None and self.done > self.total:
+                self.total = self.done
+            self.bar.update(self.task, completed=self.done, total=self.total)
+
+
+@app.command(name="republish")
+def republish_command(
+    *,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="list what would be published; change nothing")
+    ] = False,
+    slack: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="seconds before a batch's first record and after its last in which its"
+            " commits may have been recorded",
+        ),
+    ] = 60.0,
+    segments: Annotated[
+        int, typer.Option(min=1, max=32, help="parallel Scan segments (faster, same cost)")
+    ] = 1,
+    visibility_timeout: Annotated[
+        int,
+        typer.Option(
+            min=30,
+            max=43_200,
+            help="seconds the run hides the queue's messages from other readers; a run that"
+            " dies leaves them hidden this long",
+        ),
+    ] = 900,
+    queue_url: Annotated[
+        str | None, typer.Option(help="the on-failure queue (default: the publisher's)")
+    ] = None,
+    wait_seconds: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=20,
+            help="how long a receive waits on a queue that looks empty before the run takes it"
+            " as empty (default: 2 on AWS, 0 on the local stack)",
+        ),
+    ] = None,
+) -> None:
+    """Publish again, from the event table, every integration event of the batches the
+    publisher gave up on; delete each on-failure message once its events are on the bus.
+
+    Exit 0: every batch republished and its message deleted (or none queued); 1: messages left
+    on the queue, each listed with why; 2: no such queue, or a setting missing.
+    """
+    host = _connect()
+    with Progress(*_PHASE_COLUMNS, console=errors, transient=True) as bar:
+        report = _republish(
+            host,
+            bar,
+            dry_run=dry_run,
+            slack=slack,
+            segments=segments,
+            visibility_timeout=visibility_timeout,
+            queue_url=queue_url,
+            wait_seconds=wait_seconds,
+        )
+    _print_republished(report, dry_run)
+    raise typer.Exit(1 if report.kept else 0)
+
+
+_PHASE_COLUMNS = (
+    TextColumn("{task.description}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TimeElapsedColumn(),
+)
+
+
+def _republish(
+    host: Host,
+    bar: Progress,
+    *,
+    dry_run: bool,
+    slack: float,
+    segments: int,
+    visibility_timeout: int,
+    queue_url: str | None,
+    wait_seconds: int | None,
+) -> Report:
+    from datetime import timedelta
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from esctl.provision import dead_letter_queue_name
+    from esctl.republish import Republisher, Scope
+    from eventcore.store import StoreUnavailable
+    from handlers import bootstrap
+    from handlers.aws_infrastructure import MissingSetting
+
+    aws = _aws()
+    stage = Options.target.stage
+    sqs, dynamodb = aws.client("sqs"), aws.client("dynamodb")
+    table = aws.settings.events_table
+    try:
+        url = (
+            queue_url
+            or sqs.get_queue_url(QueueName=dead_letter_queue_name(stage, "publisher"))["QueueUrl"]
+        )
+        items = dynamodb.describe_table(TableName=table)["Table"].get("ItemCount")
+        put = _no_publishing if dry_run else bootstrap.publisher().publish
+    except (ClientError, MissingSetting) as missing:
+        errors.print(f"[red]{escape(str(missing))}[/red]")
+        raise typer.Exit(2) from None
+    republisher = Republisher(
+        sqs,
+        url,
+        Scope(table, f"ledger-{stage}-publisher", timedelta(seconds=slack)),
+        store=aws.event_store(),
+        feeds=host.feeds,
+        put=put,
+        visibility_timeout=visibility_timeout,
+        # An empty short poll of SQS proves nothing (it asks only some of its servers); a long
+        # poll asks them all. The local AWS serves one request at a time (see `tail`).
+        wait_seconds=(0 if stage == "local" else 2) if wait_seconds is None else wait_seconds,
+        segments=segments,
+        table_items=items,
+        watch=PhaseProgress(bar),
+    )
+    try:
+        return republisher.run(dry_run=dry_run)
+    except (ClientError, BotoCoreError, StoreUnavailable) as failed:
+        # Nothing is deleted before its events are on the bus: the rest is still queued.
+        errors.print(
+            f"[red]stopped; what was not republished is still queued:[/red] {escape(str(failed))}"
+        )
+        raise typer.Exit(1) from None
+
+
+def _no_publishing(entries: Sequence[BusEntry]) -> list[FailedEntry]:
+    raise AssertionError("a dry run publishes nothing")
+
+
+def _print_republished(report: Report, dry_run: bool) -> None:
+    for entry in report.ranges:
+        window = f"{entry.window.first}..{entry.window.last}"
+        line = f"{entry.batch.describe()}: {len(entry.commits)} commits in {window}"
+        console.print(line, soft_wrap=True, markup=False)
+    if dry_run:
+        # One event a line, event id first, as scripts (and `tail`'s readers) expect.
+        for bus_entry in report.entries:
+            when = bus_entry.time.isoformat() if bus_entry.time else "?"
+            print(f"{bus_entry.event_id}  {bus_entry.detail_type}  {bus_entry.source}  {when}")
+    commits = len({e.key for e in report.entries})
+    batches = f"{len(report.ranges)} batches"
+    if dry_run:
+        console.print(
+            f"would publish {len(report.entries)} events of {commits} commits from {batches}"
+        )
+    elif not report.ranges and not report.kept:
+        console.print("the publisher's on-failure queue is empty: nothing to republish")
+    else:
+        console.print(
+            f"published {report.published} of {len(report.entries)} events of {commits} commits"
+            f" from {batches}; deleted {report.deleted} messages"
+        )
+    for kept in report.kept:
+        errors.print(
+            f"[yellow]left on the queue[/yellow] {kept.message.message_id}: {escape(kept.reason)}",
+            soft_wrap=True,
+        )
 
 
 @app.command()

@@ -9,6 +9,8 @@ from hosting.catalogue import Catalogue
 from infra.resources import (
     DIGEST_BUCKET_ENV_VAR,
     DIGEST_KEY_ENV_VAR,
+    EVENT_BUS,
+    EVENT_BUS_ENV_VAR,
     SNAPSHOT_BUCKET_ENV_VAR,
     SNAPSHOT_KEY_ENV_VAR,
     TABLES,
@@ -41,6 +43,7 @@ def outputs(catalogue: Catalogue) -> dict[str, str]:
         "SnapshotSigningKeyArn": SNAPSHOT_KEY_ENV_VAR,
         "DigestBucketName": DIGEST_BUCKET_ENV_VAR,
         "DigestSigningKeyArn": DIGEST_KEY_ENV_VAR,
+        "EventBusName": EVENT_BUS_ENV_VAR,
     }
 
 
@@ -79,6 +82,7 @@ def configure(target: Target, catalogue: Catalogue) -> dict[str, str]:
     # Every stage's keys carry the aliases the stack gives them.
     names[SNAPSHOT_KEY_ENV_VAR] = snapshot_key_alias(target.stage)
     names[DIGEST_KEY_ENV_VAR] = digest_key_alias(target.stage)
+    names[EVENT_BUS_ENV_VAR] = f"ledger-{target.stage}-{EVENT_BUS}"
     if target.stage == "local":
         names[SNAPSHOT_BUCKET_ENV_VAR] = f"ledger-{target.stage}-snapshots"
         names[DIGEST_BUCKET_ENV_VAR] = f"ledger-{target.stage}-digests"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from esctl.stream_records import StreamReader
@@ -35,9 +36,13 @@ class EventSourceMapping:
         handler: Handler,
         on_failure: OnFailure,
         settings: MappingSettings = MappingSettings(),
+        *,
         clock: Callable[[], float] = time.monotonic,
+        # Named in on-failure messages, as Lambda names the function that gave up.
+        function_arn: str | None = None,
     ) -> None:
         self.reader = reader
+        self.function_arn = function_arn
         self.handler = handler
         self.on_failure = on_failure
         self.settings = settings
@@ -99,13 +104,27 @@ class EventSourceMapping:
         return min(failures, key=int) if failures else None
 
     def _failure_record(self, shard_id: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+        # Lambda's shape: the batch's position and arrival times, never its records.
+        context = {"condition": "RetryAttemptsExhausted"}
+        if self.function_arn is not None:
+            context["functionArn"] = self.function_arn
         return {
-            "requestContext": {"condition": "RetryAttemptsExhausted"},
+            "requestContext": context,
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
             "DDBStreamBatchInfo": {
                 "shardId": shard_id,
                 "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
                 "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": _arrival(records[0]),
+                "approximateArrivalOfLastRecord": _arrival(records[-1]),
                 "batchSize": len(records),
                 "streamArn": self.reader.arn,
             },
         }
+
+
+def _arrival(record: dict[str, Any]) -> str:
+    """A record's creation time as Lambda writes it into DDBStreamBatchInfo: whole seconds, `Z`."""
+    created = datetime.fromtimestamp(int(record["dynamodb"]["ApproximateCreationDateTime"]), UTC)
+    return created.strftime("%Y-%m-%dT%H:%M:%SZ")

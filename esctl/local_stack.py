@@ -25,7 +25,7 @@ from esctl.http_gateway import LambdaContext, LambdaHandler, serve
 from esctl.local_auth import LocalAuthority
 from esctl.local_aws import start_moto
 from esctl.metric_lines import WithoutMetricLines
-from esctl.provision import provision, provision_integration
+from esctl.provision import dead_letter_queue_name, provision, provision_integration
 from esctl.stream_records import StreamReader, stream_arn
 from hosting.routes import routes
 from infra.resources import EVENT_BUS_ENV_VAR
@@ -115,7 +115,7 @@ def _provision(host: str, aws_port: int) -> _Provisioned:
     env["API_AUTHORIZATION"] = "iam,jwt"
     os.environ.update(env)
     dead_letters = {
-        consumer: sqs.create_queue(QueueName=f"ledger-local-{consumer}-dlq")["QueueUrl"]
+        consumer: sqs.create_queue(QueueName=dead_letter_queue_name("local", consumer))["QueueUrl"]
         for consumer in ("projector", "publisher")
     }
     return _Provisioned(moto, aws_url, env, authority, dead_letters)
@@ -226,6 +226,8 @@ def _consume(
             settings.retry_attempts,
             settings.bisect_on_error,
         ),
+        # moto's default account; Lambda names the function in every on-failure message.
+        function_arn=f"arn:aws:lambda:{REGION}:123456789012:function:ledger-local-{consumer}",
     )
 
     def poll() -> None:

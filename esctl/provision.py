@@ -131,6 +131,11 @@ def example_queue_name(stage: str) -> str:
     return f"ledger-{stage}-{EXAMPLE_SUBSCRIPTION}"
 
 
+def dead_letter_queue_name(stage: str, consumer: str) -> str:
+    """The on-failure queue of a stream consumer (`projector` or `publisher`)."""
+    return f"ledger-{stage}-{consumer}-dlq"
+
+
 def _queue_arn(sqs: Any, url: str) -> str:
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
     return str(attributes["Attributes"]["QueueArn"])

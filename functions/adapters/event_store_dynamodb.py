@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from typing import Any, TypeVar
 
@@ -220,15 +221,63 @@ class DynamoDBEventStore:
         # Every commit's key, not only first commits: a stream whose first commit was deleted
         # must still be found (and reported broken). A filter would read the same items anyway:
         # DynamoDB bills a Scan by the items it reads, not the ones it returns.
-        request: dict[str, Any] = {"TableName": self._table, "ProjectionExpression": "pk"}
         seen: set[str] = set()
-        while True:
-            page = self._call("scan", **request)
+        for page in self._scan_pages({"TableName": self._table, "ProjectionExpression": "pk"}):
             for item in page.get("Items", []):
                 stream = item["pk"]["S"]
                 if stream not in seen:
                     seen.add(stream)
                     yield stream
+
+    def recorded_within(
+        self,
+        windows: Sequence[tuple[str, str]],
+        *,
+        segments: int = 1,
+        scanned: Callable[[int], None] = lambda _: None,
+    ) -> list[Commit]:
+        """Every commit whose recorded time lies in one of `windows` (`(first, last)`, both
+        inclusive, as `format_time` writes times), in no particular order.
+
+        A Scan of the whole table, for an operator's rare pass (`esctl republish`): neither the
+        key nor an index is ordered by time. DynamoDB bills a Scan by the items it reads, filter
+        or not, so a pass costs the table's size in read units; the filter saves only the bytes
+        sent back. `segments` > 1 scans that many parts of the table at once (sooner, at the
+        same cost); `scanned` is told how many items each page read, for progress.
+        """
+        if not windows:
+            return []
+        values: dict[str, Any] = {}
+        for n, (first, last) in enumerate(windows):
+            values[f":first{n}"], values[f":last{n}"] = {"S": first}, {"S": last}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": " OR ".join(
+                f"#at BETWEEN :first{n} AND :last{n}" for n in range(len(windows))
+            ),
+            "ExpressionAttributeNames": {"#at": "recorded_at"},
+            "ExpressionAttributeValues": values,
+        }
+
+        def segment(number: int) -> list[Commit]:
+            part = {**request, "Segment": number, "TotalSegments": segments}
+            found: list[Commit] = []
+            for page in self._scan_pages(part if segments > 1 else request):
+                scanned(int(page.get("ScannedCount", 0)))
+                found += map(from_item, page.get("Items", []))
+            return found
+
+        if segments == 1:
+            return segment(0)
+        # boto3 clients are safe to share between threads once built.
+        with ThreadPoolExecutor(max_workers=segments) as pool:
+            return [commit for part in pool.map(segment, range(segments)) for commit in part]
+
+    def _scan_pages(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        request = dict(request)
+        while True:
+            page = self._call("scan", **request)
+            yield page
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -11,8 +11,9 @@ record that cannot be read, a commit no domain claims) fails its record, and the
 the lowest such sequence number: Lambda redelivers from there, so nothing after it is lost, and
 what was already published goes out again with the same `event_id` for subscribers to drop. A
 record that still fails after the mapping's retries lands, described, in the publisher's
-dead-letter queue: a commit written while its domain was still being deployed to this function
-is published by a retry, not lost.
+dead-letter queue, and `esctl republish` later publishes its commits from the table: a commit
+written while its domain was still being deployed to this function is published by a retry or
+by that run, never lost.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from aws_lambda_powertools import Logger
 from adapters.commit_item import from_item
 from adapters.integration_bus_eventbridge import BusEntry, FailedEntry
 from eventcore.categories import ByCategory, category_of
-from eventcore.commits import parse_time
+from eventcore.commits import Commit, parse_time
 from eventcore.integration import IntegrationFeed
 
 logger = Logger(child=True)
@@ -72,29 +73,44 @@ def bus_entries(records: Iterable[dict[str, Any]], feeds: Feeds) -> Collected:
             )
             collected.unreadable.append(sequence_number)
             continue
-        category = category_of(commit.stream_id)
-        if category not in feeds:
+        entries = commit_entries(commit, feeds, sequence_number)
+        if entries is None:
             logger.error(
                 "no installed domain claims this stream: not published, its record fails",
                 extra={"stream_id": commit.stream_id, "sequence_number": sequence_number},
             )
             collected.unclaimed.append(sequence_number)
             continue
-        feed = feeds[category]
-        if feed is None:
-            continue
-        for envelope in feed.envelopes(commit):
-            collected.entries.append(
-                BusEntry(
-                    key=sequence_number,
-                    event_id=envelope["event_id"],
-                    source=feed.source,
-                    detail_type=envelope["type"],
-                    detail=json.dumps(envelope, separators=(",", ":"), ensure_ascii=False),
-                    time=parse_time(envelope["metadata"]["recorded_at"]),
-                )
-            )
+        collected.entries += entries
     return collected
+
+
+def commit_entries(commit: Commit, feeds: Feeds, key: str) -> list[BusEntry] | None:
+    """The bus entries of the commit's events, as its category's feed publishes them (none when
+    its domain publishes nothing), each reported against `key`; None when no installed domain
+    claims the commit's category.
+
+    The one mapping from a commit to what goes on the bus: the stream consumer and `esctl
+    republish` (which reads commits from the table) both go through it, so a republished event
+    is the one the live publisher would have sent.
+    """
+    category = category_of(commit.stream_id)
+    if category not in feeds:
+        return None
+    feed = feeds[category]
+    if feed is None:
+        return []
+    return [
+        BusEntry(
+            key=key,
+            event_id=envelope["event_id"],
+            source=feed.source,
+            detail_type=envelope["type"],
+            detail=json.dumps(envelope, separators=(",", ":"), ensure_ascii=False),
+            time=parse_time(envelope["metadata"]["recorded_at"]),
+        )
+        for envelope in feed.envelopes(commit)
+    ]
 
 
 @dataclass

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -18,53 +16,18 @@ from domains.accounts.integration import FEED
 from domains.accounts.integration import AccountIntegrationEvent as IntegrationEvent
 from esctl.event_source import EventSourceMapping, MappingSettings
 from esctl.http_gateway import LambdaContext
-from esctl.provision import example_queue_name, provision_integration
 from esctl.stream_records import StreamReader, stream_arn
 from eventcore.commits import Commit, CommitMeta
 from eventcore.events import StoredEvent
 from eventcore.integration_schemas import envelope_model
 from handlers import bootstrap, publisher
 from handlers.aws_infrastructure import MissingSetting
-from installed_domains import DOMAINS
 from tests.eventbridge import FakeEventBridge
+from tests.handlers.conftest import Feed
 from tests.handlers.test_commands import funded, open_account, post
 from tests.streams import record
 
 ACTOR = "arn:aws:iam::123456789012:user/teller"
-
-
-@dataclass
-class Feed:
-    queue_url: str
-    bus: str
-
-    def received(self) -> list[dict[str, Any]]:
-        """Every EventBridge event on the example queue (drained)."""
-        sqs = boto3.client("sqs")
-        events: list[dict[str, Any]] = []
-        while messages := sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            for message in messages:
-                events.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return events
-
-
-@pytest.fixture
-def feed(stack: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Feed]:
-    """The integration bus, its archive and the example subscription, and the publisher
-    configured to use them."""
-    sqs = boto3.client("sqs")
-    env = provision_integration(boto3.client("events"), sqs, DOMAINS)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    bootstrap.settings.cache_clear()
-    bootstrap.use_publisher(None)
-    yield Feed(
-        sqs.get_queue_url(QueueName=example_queue_name("local"))["QueueUrl"], env["EVENT_BUS_NAME"]
-    )
-    bootstrap.use_publisher(None)
 
 
 def reader() -> StreamReader:

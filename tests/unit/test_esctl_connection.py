@@ -15,6 +15,7 @@ def clean() -> Iterator[None]:
     saved = dict(os.environ)
     for name in [spec.env_var for spec in tables(DOMAINS)] + [
         "SNAPSHOT_BUCKET",
+        "EVENT_BUS_NAME",
         "AWS_ENDPOINT_URL",
     ]:
         os.environ.pop(name, None)
@@ -30,6 +31,8 @@ def test_local_names_everything_and_points_at_moto():
     # Every domain read model's tables too, by the stack's naming rule.
     assert settings["ACCOUNTS_TABLE_BLUE"] == "ledger-local-accounts-blue"
     assert settings["ACCOUNTS_TABLE_GREEN"] == "ledger-local-accounts-green"
+    # The bus, for `republish` to publish on as the publisher does.
+    assert settings["EVENT_BUS_NAME"] == "ledger-local-events"
     assert os.environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000"
 
 
@@ -55,4 +58,5 @@ def test_stack_outputs_name_every_table_of_the_domains():
         "SnapshotSigningKeyArn": "SNAPSHOT_SIGNING_KEY",
         "DigestBucketName": "DIGEST_BUCKET",
         "DigestSigningKeyArn": "DIGEST_SIGNING_KEY",
+        "EventBusName": "EVENT_BUS_NAME",
     }

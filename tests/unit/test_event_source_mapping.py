@@ -13,7 +13,15 @@ class FakeReader:
     arn = "arn:aws:dynamodb:eu-west-1:000000000000:table/events/stream/local"
 
     def __init__(self, count: int) -> None:
-        self.records = [{"dynamodb": {"SequenceNumber": str(100 + n)}} for n in range(count)]
+        self.records = [
+            {
+                "dynamodb": {
+                    "SequenceNumber": str(100 + n),
+                    "ApproximateCreationDateTime": 1795860931,
+                }
+            }
+            for n in range(count)
+        ]
         self.position = 0
 
     def shards(self) -> list[str]:
@@ -81,8 +89,11 @@ def test_a_function_error_bisects_and_a_poison_record_goes_to_the_on_failure_des
     (failure,) = failures
     assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
     info = failure["DDBStreamBatchInfo"]
-    assert info["startSequenceNumber"] == "102"
+    assert (info["startSequenceNumber"], info["endSequenceNumber"]) == ("102", "102")
     assert info["streamArn"] == FakeReader.arn
+    # As Lambda writes them for a DynamoDB stream: whole seconds, UTC.
+    assert info["approximateArrivalOfFirstRecord"] == "2026-11-28T10:15:31Z"
+    assert info["approximateArrivalOfLastRecord"] == "2026-11-28T10:15:31Z"
 
 
 def test_the_batching_window_waits_for_more_records():
