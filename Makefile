@@ -3,13 +3,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# checkov pins a boto3 far older than the project's, so it gets a venv of its own; the infra tests
+# run it on the synthesized templates (tests/infra/test_checks.py).
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cksum < requirements-checkov.txt | cut -d' ' -f1)
 
 export AWS_DEFAULT_REGION ?= eu-west-1
 export CDK_DISABLE_CLI_TELEMETRY := true
 # Pinned: npm's aws-cdk@3.0.0 was published by mistake and cannot read current assemblies.
 CDK := npx --yes aws-cdk@^2.1100
 
-.PHONY: install lint typecheck test run bench synth deploy destroy clean
+.PHONY: install lint typecheck test checkov run bench synth deploy destroy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +25,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	rm -f $(CHECKOV_VENV)/.installed-*
+	touch $@
+
+# Running, benchmarking and deploying need only .venv; the checks need checkov too.
+install: $(STAMP) $(CHECKOV_STAMP)
 
 lint: install
 	$(BIN)/ruff check .
@@ -35,21 +46,25 @@ typecheck: install
 test: lint typecheck
 	$(BIN)/pytest
 
-run: install
+# Only the checkov tests (dev and prod templates); `make test` runs them with everything else.
+checkov: install
+	$(BIN)/pytest tests/infra/test_checks.py -k checkov
+
+run: $(STAMP)
 	$(BIN)/esctl serve
 
-bench: install
+bench: $(STAMP)
 	$(BIN)/python -m bench
 
-synth: install
+synth: $(STAMP)
 	rm -rf cdk.out
 	CDK_OUTDIR=cdk.out $(BIN)/python app.py
 
-deploy: install
+deploy: $(STAMP)
 	$(CDK) deploy --app "$(BIN)/python app.py" $(CDK_ARGS)
 
-destroy: install
+destroy: $(STAMP)
 	$(CDK) destroy --app "$(BIN)/python app.py" $(CDK_ARGS)
 
 clean:
-	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache

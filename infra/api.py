@@ -20,10 +20,9 @@ from application.callers import Role
 from hosting.catalogue import Catalogue
 from hosting.routes import RouteInfo, routes
 from httpkernel.auth import SCOPE_PREFIX
-from infra import nag
+from infra import checkov, log_groups, nag
 from infra.config import StackConfig
 from infra.lambda_factory import FunctionFactory
-from infra.log_groups import retention
 
 # Which function serves which method: commands may write, queries only read.
 COMMAND_METHODS = frozenset({"POST"})
@@ -110,6 +109,14 @@ class LedgerApi(Construct):
             description="Ledger queries, the OpenAPI document and the docs page",
             reserved_concurrency=config.query_reserved_concurrency,
         )
+        for function in self.functions:
+            checkov.skip(
+                function,
+                "CKV_AWS_116",
+                "Invoked only by this HTTP API (API Gateway holds its one invoke permission), and"
+                " synchronously: a failure is the caller's error response. A dead-letter queue"
+                " only catches failed asynchronous invocations, which this function never gets.",
+            )
         # Every route inherits this authorizer, and there is no $default (catch-all) route:
         # nothing on this API answers an unauthenticated request.
         self.http_api = apigwv2.HttpApi(
@@ -121,10 +128,10 @@ class LedgerApi(Construct):
             create_default_stage=False,
         )
         # The stage is built by hand because HttpApi's own default stage takes no access logs.
-        access_logs = logs.LogGroup(
+        access_logs = log_groups.create(
             self,
             "AccessLogs",
-            retention=retention(config.log_retention_days),
+            days=config.log_retention_days,
             removal_policy=config.removal_policy,
         )
         self.stage = apigwv2.HttpStage(

@@ -18,10 +18,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra import access
+from infra import access, checkov
 from infra.config import StackConfig
 from infra.resources import EVENT_BUS, EXAMPLE_SUBSCRIPTION
-from infra.stream_consumer import StreamOptions
+from infra.stream_consumer import SSE_SQS, StreamOptions
 
 # A message the example subscriber failed to process this many times moves to its DLQ.
 EXAMPLE_MAX_RECEIVE_COUNT = 5
@@ -100,6 +100,12 @@ class IntegrationBus(Construct):
             ),
             removal_policy=config.removal_policy,
         )
+        for queue in (self.example_queue, self.example_dead_letters):
+            checkov.skip(
+                queue,
+                "CKV_AWS_27",
+                f"{SSE_SQS} And EventBridge cannot deliver to a queue under aws/sqs at all.",
+            )
         # The target adds a queue policy letting EventBridge send only on behalf of this rule
         # (aws:SourceArn = the rule's ARN), to the queue and to its dead-letter queue.
         self.example_rule = events.Rule(

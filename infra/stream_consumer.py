@@ -19,9 +19,16 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra import nag
+from infra import checkov, nag
 from infra.config import StackConfig
 from infra.lambda_factory import FunctionFactory
+
+# Why every queue of the stack skips checkov's CKV_AWS_27 (the integration queues say more).
+SSE_SQS = (
+    "Encrypted at rest with SSE-SQS (SqsManagedSseEnabled); CKV_AWS_27 only recognises SSE-KMS."
+    " SSE-KMS under the AWS managed aws/sqs key would add KMS calls and grants but no access"
+    " control: that key's policy admits every principal SQS admits."
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,7 @@ class StreamConsumer(Construct):
             " event source mapping, a link cdk-nag does not recognise (it only looks for SQS"
             " redrive policies and Lambda DeadLetterConfig).",
         )
+        checkov.skip(self.dead_letters, "CKV_AWS_27", SSE_SQS)
         self.function = functions.create(
             self,
             "Function",
@@ -104,6 +112,14 @@ class StreamConsumer(Construct):
                 on_failure=sources.SqsDlq(self.dead_letters),
                 parallelization_factor=options.parallelization_factor,
             )
+        )
+        checkov.skip(
+            self.function,
+            "CKV_AWS_116",
+            "Invoked by its DynamoDB stream event source mapping, never asynchronously: records"
+            " that still fail after the mapping's retries go, as batch metadata, to the mapping's"
+            f" on-failure queue ({config.name(f'{name}-dlq')}). Lambda's DeadLetterConfig only"
+            " applies to asynchronous invocations.",
         )
         nag.acknowledge_star_resource(
             self.function,

@@ -1,9 +1,12 @@
-"""cdk-nag (AwsSolutions) and cfn-lint over every variant of the template."""
+"""cdk-nag (AwsSolutions) and cfn-lint over every variant of the template, checkov over each
+stage's."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -12,6 +15,7 @@ from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import lint
 
+from infra import checkov
 from infra.stack import build
 from installed_domains import DOMAINS
 from tests.infra.synth import Synth
@@ -26,6 +30,19 @@ EXPECTED_ACKNOWLEDGMENTS = {
     "AwsSolutions-IAM5[Resource::*]",
     "AwsSolutions-IAM5[Resource::<SnapshotsBucket4B2233F7.Arn>/snapshots/*]",
 }
+
+# Every check skipped in the templates' metadata, by the type of resource it is skipped on; each
+# skip names its resource and carries its reason (see infra/).
+EXPECTED_CHECKOV_SKIPS = {
+    "AWS::DynamoDB::Table": {"CKV_AWS_119"},
+    "AWS::Lambda::Function": {"CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173"},
+    "AWS::Logs::LogGroup": {"CKV_AWS_158"},
+    "AWS::S3::Bucket": {"CKV_AWS_18", "CKV_AWS_21"},
+    "AWS::SQS::Queue": {"CKV_AWS_27"},
+}
+# Built by `make install` (and so by `make test`) from requirements-checkov.txt.
+CHECKOV = Path(__file__).resolve().parents[2] / ".venv-checkov" / "bin" / "checkov"
+CHECKOV_STAGES = ["dev", "prod"]
 
 
 @pytest.mark.parametrize("fixture", VARIANTS)
@@ -90,3 +107,92 @@ def test_cfn_lint_reports_no_errors(request: pytest.FixtureRequest, fixture: str
     # unavoidable from CDK.
     errors = [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches]
     assert [e for e in errors if e.startswith("E")] == []
+
+
+def _template_file(synth: Synth) -> Path:
+    return Path(synth.app.outdir) / synth.stack.template_file
+
+
+@pytest.fixture(scope="module")
+def checkov_report(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """One checkov run over every stage's template: its start-up is most of its time."""
+    if not CHECKOV.is_file():
+        pytest.fail(f"{CHECKOV} is missing: `make install` builds it (requirements-checkov.txt)")
+    synths: list[Synth] = [request.getfixturevalue(stage) for stage in CHECKOV_STAGES]
+    # Without --skip-download checkov calls its vendor's API on every run.
+    command = [str(CHECKOV), "--framework", "cloudformation", "--skip-download", "--output", "json"]
+    for synth in synths:
+        command += ["--file", str(_template_file(synth))]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    # 0: nothing failed; 1: a check failed (the test of its stage says which).
+    assert run.returncode in (0, 1), run.stderr[-2000:]
+    report: dict[str, Any] = json.loads(run.stdout)
+    assert report["check_type"] == "cloudformation"
+    assert report["results"]["parsing_errors"] == []
+    # It read every resource: a template it could not read would pass, with no checks at all.
+    assert report["summary"]["resource_count"] == sum(len(s.resources) for s in synths)
+    return report
+
+
+def _checkov_skips(synth: Synth) -> dict[str, list[dict[str, str]]]:
+    """The skips in the template's metadata, by logical id."""
+    return {
+        logical_id: resource["Metadata"][checkov.METADATA_KEY]["skip"]
+        for logical_id, resource in synth.resources.items()
+        if checkov.METADATA_KEY in resource.get("Metadata", {})
+    }
+
+
+@pytest.mark.parametrize("fixture", CHECKOV_STAGES)
+def test_checkov_reports_no_failed_checks(
+    request: pytest.FixtureRequest, checkov_report: dict[str, Any], fixture: str
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    template = str(_template_file(synth))
+    results = {
+        outcome: [c for c in checks if c["file_abs_path"] == template]
+        for outcome, checks in checkov_report["results"].items()
+    }
+    failed = [
+        f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in results["failed_checks"]
+    ]
+    assert failed == []
+    assert results["passed_checks"]
+    # checkov took every skip in the metadata, and skipped nothing else.
+    skipped = {(c["check_id"], c["resource"].split(".", 1)[1]) for c in results["skipped_checks"]}
+    declared = {
+        (entry["id"], logical_id)
+        for logical_id, entries in _checkov_skips(synth).items()
+        for entry in entries
+    }
+    assert skipped == declared
+
+
+@pytest.mark.parametrize("fixture", CHECKOV_STAGES)
+def test_checkov_skips_are_narrow_and_explained(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    skipped: dict[str, set[str]] = {}
+    for logical_id, entries in _checkov_skips(synth).items():
+        for entry in entries:
+            assert set(entry) == {"id", "comment"}, logical_id
+            assert len(entry["comment"]) >= 60, f"{entry['id']} on {logical_id}"
+            skipped.setdefault(synth.resources[logical_id]["Type"], set()).add(entry["id"])
+    assert skipped == EXPECTED_CHECKOV_SKIPS
+
+
+def test_a_check_is_skipped_once_beside_the_others(tmp_path: Path) -> None:
+    stack = cdk.Stack(cdk.App(outdir=str(tmp_path)), "Skips")
+    bucket = s3.Bucket(stack, "Bucket")
+    checkov.skip(bucket, "CKV_AWS_18", "first reason")
+    checkov.skip(bucket, "CKV_AWS_21", "second reason")
+    with pytest.raises(ValueError, match="CKV_AWS_18 is already skipped"):
+        checkov.skip(bucket, "CKV_AWS_18", "another reason")
+    (resource,) = Template.from_stack(stack).find_resources("AWS::S3::Bucket").values()
+    assert resource["Metadata"][checkov.METADATA_KEY] == {
+        "skip": [
+            {"id": "CKV_AWS_18", "comment": "first reason"},
+            {"id": "CKV_AWS_21", "comment": "second reason"},
+        ]
+    }

@@ -51,6 +51,13 @@ def test_bucket_removal_follows_the_stage(dev: Synth, prod: Synth) -> None:
     assert prod.of_type("Custom::S3AutoDeleteObjects") == {}
 
 
+def test_the_auto_delete_handler_runs_one_at_a_time(dev: Synth) -> None:
+    # CDK's own function (dev only) gets a ceiling like every function of the stack.
+    (auto_delete,) = dev.of_type("Custom::S3AutoDeleteObjects").values()
+    handler_id = auto_delete["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+    assert dev.resources[handler_id]["Properties"]["ReservedConcurrentExecutions"] == 1
+
+
 def test_bucket_is_private_encrypted_and_unversioned(stage_synth: Synth) -> None:
     props = stage_synth.one("AWS::S3::Bucket")[1]["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
