@@ -20,6 +20,7 @@ from rich.table import Table
 from bench import (
     cold_import,
     command_cpu,
+    digests,
     http_load,
     projector_writes,
     replay,
@@ -39,6 +40,7 @@ BENCHMARKS: list[Benchmark] = [
     command_cpu.BENCHMARK,
     cold_import.BENCHMARK,
     storage.BENCHMARK,
+    digests.BENCHMARK,
     http_load.BENCHMARK,
 ]
 

@@ -151,6 +151,10 @@ def _http_functions(
     return route, closers
 
 
+# The stack digests every minute; locally every few seconds, so a proof is soon possible.
+DIGEST_INTERVAL_SECONDS = 5.0
+
+
 def start(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -165,7 +169,7 @@ def start(
     aws = _provision(host, aws_port)
     env = {**local_environment(aws.aws_url), **aws.env}
     # Imported only now: the handlers build their clients lazily, from this environment.
-    from handlers import bootstrap, projector, publisher
+    from handlers import bootstrap, digester, projector, publisher
 
     route, closers = _http_functions(containers, env)
     gateway = serve(host, port, route, log, aws.authority)
@@ -183,12 +187,37 @@ def start(
     pollers = [
         _consume(stack, aws, "projector", projector.handler, log),
         _consume(stack, aws, "publisher", publisher.handler, log),
+        _schedule(stack, "digester", digester.handler, DIGEST_INTERVAL_SECONDS, log),
     ]
     follow = f"esctl --endpoint-url {aws.aws_url} tail"
     log(f"Event bus    {env[EVENT_BUS_ENV_VAR]} (follow it: {follow})")
     stack._closers += [aws.moto.shutdown, *closers, gateway.shutdown]
     stack._closers += [partial(thread.join, timeout=5) for thread in pollers]
     return stack
+
+
+def _schedule(
+    stack: LocalStack,
+    name: str,
+    handler: LambdaHandler,
+    every: float,
+    log: Callable[[str], None],
+) -> threading.Thread:
+    """A function run on a schedule, as EventBridge runs it on AWS (moto never fires one)."""
+
+    def run() -> None:
+        while not stack._stopping.wait(every):
+            try:
+                handler(
+                    {"source": "aws.events", "detail-type": "Scheduled Event"},
+                    LambdaContext(f"ledger-{name}"),
+                )
+            except Exception as failure:  # as on AWS, the next run tries again
+                log(f"{name}: {type(failure).__name__}: {failure}")
+
+    thread = threading.Thread(target=run, name=f"{name}-schedule", daemon=True)
+    thread.start()
+    return thread
 
 
 def _consume(

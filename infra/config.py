@@ -29,6 +29,7 @@ LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR"})
 STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
     "dev": {
         "snapshot_retention_days": 30,
+        "digest_retention_days": 1,
         "log_retention_days": 14,
         "log_level": "INFO",
         "api_throttle_rate_limit": 50,
@@ -56,6 +57,8 @@ STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
     },
     "prod": {
         "snapshot_retention_days": 365,
+        # Seven years: what bookkeeping rules commonly ask records to be kept for.
+        "digest_retention_days": 2555,
         "log_retention_days": 365,
         "log_level": "INFO",
         "api_throttle_rate_limit": 500,
@@ -85,6 +88,7 @@ STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
 
 _RANGES: Mapping[str, tuple[int, int]] = {
     "snapshot_retention_days": (1, 36_500),
+    "digest_retention_days": (1, 36_500),
     "snapshot_every": (1, 100_000),
     "api_throttle_rate_limit": (1, 1_000_000),
     "api_throttle_burst_limit": (1, 1_000_000),
@@ -139,6 +143,8 @@ _IAM_PRINCIPAL = re.compile(
 class StackConfig:
     stage: Stage
     snapshot_retention_days: int
+    # Object Lock (compliance mode) on each digest: nobody can delete it before this.
+    digest_retention_days: int
     log_retention_days: int
     log_level: str
     api_throttle_rate_limit: int

@@ -63,6 +63,11 @@ class ReadModels(Construct):
     def grant_read(self, grantee: iam.IGrantable) -> None:
         access.allow(grantee, access.READ_MODEL_READ, self._readable())
 
+    def grant_change_marks(self, grantee: iam.IGrantable) -> None:
+        """Reading and clearing the streams the projector marked for the next digest."""
+        actions = ("dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem")
+        access.allow(grantee, actions, [self.projections.table_arn])
+
     def grant_read_write(self, grantee: iam.IGrantable) -> None:
         access.allow(grantee, access.READ_MODEL_READ, self._readable())
         access.allow(grantee, access.READ_MODEL_WRITE, [t.table_arn for t in self.tables])

@@ -7,6 +7,7 @@ sign either. Anyone with `kms:GetPublicKey` can check; checking needs no further
 
 from __future__ import annotations
 
+import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -24,6 +25,7 @@ class SigningKey(Construct):
         config: StackConfig,
         purpose: str,
         alias: str,
+        removal_policy: cdk.RemovalPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = kms.Key(
@@ -34,7 +36,7 @@ class SigningKey(Construct):
             key_usage=kms.KeyUsage.SIGN_VERIFY,
             # esctl finds the key by alias, as it finds tables by name.
             alias=alias,
-            removal_policy=config.removal_policy,
+            removal_policy=removal_policy or config.removal_policy,
         )
 
     def allow_signing_by(self, signer: iam.IRole) -> None:

@@ -8,6 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra import access, checkov, nag
+from infra.buckets import private_bucket
 from infra.config import StackConfig
 from infra.resources import SNAPSHOT_PREFIX
 
@@ -15,14 +16,9 @@ from infra.resources import SNAPSHOT_PREFIX
 class SnapshotStore(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self,
             "Bucket",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             versioned=False,
             removal_policy=config.removal_policy,
             # A DESTROY policy alone fails on a non-empty bucket; in dev we mean it.

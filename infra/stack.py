@@ -11,12 +11,15 @@ from hosting.catalogue import Catalogue
 from infra import access, nag
 from infra.api import LedgerApi
 from infra.config import StackConfig
+from infra.digests import DigestLedger
 from infra.event_store import EventStore
 from infra.integration import IntegrationBus, publisher_options
 from infra.lambda_factory import FunctionFactory
 from infra.monitoring import Monitoring
 from infra.read_models import ReadModels
 from infra.resources import (
+    DIGEST_BUCKET_ENV_VAR,
+    DIGEST_KEY_ENV_VAR,
     EVENT_BUS_ENV_VAR,
     EVENTS,
     IDEMPOTENCY,
@@ -64,6 +67,7 @@ class LedgerStack(cdk.Stack):
             purpose="snapshots",
             alias=snapshot_key_alias(config.stage),
         )
+        self.digests = DigestLedger(self, "Digests", config=config)
         functions = FunctionFactory(
             self, "Functions", config=config, environment=self._environment(config)
         )
@@ -101,6 +105,7 @@ class LedgerStack(cdk.Stack):
         self.publisher.function.add_environment(
             EVENT_BUS_ENV_VAR, self.integration.bus.event_bus_name
         )
+        self.digester = self.digests.add_digester(functions)
         self._grant()
         self.monitoring = self._monitor(config)
         for output_id, value in self._outputs().items():
@@ -115,6 +120,8 @@ class LedgerStack(cdk.Stack):
             **{spec.env_var: table.table_name for spec, table in self.read_models.views.items()},
             SNAPSHOT_BUCKET_ENV_VAR: self.snapshots.bucket.bucket_name,
             SNAPSHOT_KEY_ENV_VAR: self.snapshot_key.key.key_arn,
+            DIGEST_BUCKET_ENV_VAR: self.digests.bucket.bucket_name,
+            DIGEST_KEY_ENV_VAR: self.digests.key.key.key_arn,
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "LOG_LEVEL": config.log_level,
@@ -156,6 +163,10 @@ class LedgerStack(cdk.Stack):
         for loader in (api.command_function, api.query_function, projector.function):
             self.snapshot_key.allow_checking_by(loader)
         access.allow_put_metric_data(projector.function, METRICS_NAMESPACE)
+        # The digester reads each marked stream's newest commit, clears the marks it signed and
+        # (in DigestLedger) alone signs and writes digests.
+        event_store.grant_read_events(self.digester)
+        read_models.grant_change_marks(self.digester)
         # The publisher reads nothing but its stream records (the grant comes with its event
         # source) and puts events on the one bus; its metrics are EMF log lines.
         self.integration.grant_put_events(publisher.function)
@@ -165,6 +176,7 @@ class LedgerStack(cdk.Stack):
         monitoring.watch_http_api(self.api.stage)
         monitoring.watch_function(self.api.command_function, "command")
         monitoring.watch_function(self.api.query_function, "query")
+        monitoring.watch_function(self.digester, "digester")
         monitoring.watch_stream_consumer(self.projector)
         monitoring.watch_parked_streams()
         monitoring.watch_unclaimed_records()
@@ -183,6 +195,8 @@ class LedgerStack(cdk.Stack):
             "ProjectionsTableName": self.read_models.projections.table_name,
             "SnapshotBucketName": self.snapshots.bucket.bucket_name,
             "SnapshotSigningKeyArn": self.snapshot_key.key.key_arn,
+            "DigestBucketName": self.digests.bucket.bucket_name,
+            "DigestSigningKeyArn": self.digests.key.key.key_arn,
             "ProjectorDeadLetterQueueUrl": self.projector.dead_letters.queue_url,
             "EventBusName": self.integration.bus.event_bus_name,
             "EventArchiveName": self.integration.archive.archive_name,

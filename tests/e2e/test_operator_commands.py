@@ -1,7 +1,9 @@
-"""The operator CLI against the running local stack: rebuild, parked streams, and naming any
-stream."""
+"""The operator CLI against the running local stack: rebuild, parked streams, naming any
+stream, and digests with the proofs they make possible."""
 
 from __future__ import annotations
+
+import json
 
 from tests.e2e.conftest import Stack
 from tests.e2e.helpers import Api
@@ -63,3 +65,39 @@ def test_streams_are_named_by_id_by_stream_id_or_by_category(stack: Stack):
     missing = stack.esctl("state", "no-such-account")
     assert missing.returncode == 2
     assert stack.esctl("rebuild", "orders").returncode == 2
+
+
+def test_a_commit_is_proved_by_a_signed_digest_and_checked_offline(stack: Stack, tmp_path):
+    api = Api(stack.api, stack.operator)
+    account = api.open("Proved")
+    api.post(f"/accounts/{account}/deposits", {"amount": 25})
+    api.converged(account)  # projected, so its stream is marked for the next digest
+    digested = stack.esctl("digest")  # the local schedule may have signed it already
+    assert digested.returncode == 0, digested.stderr
+    key = stack.esctl("public-key")
+    assert key.returncode == 0, key.stderr
+    assert key.stdout.startswith("-----BEGIN PUBLIC KEY-----")
+    pem = tmp_path / "digest.pem"
+    pem.write_text(key.stdout)
+
+    path = tmp_path / "proof.json"
+    made = stack.esctl("proof", account, "--version", "2", "--output", str(path))
+    assert made.returncode == 0, made.stderr
+    checked = stack.esctl("verify-proof", str(path), "--public-key", str(pem))
+    assert checked.returncode == 0, checked.stderr
+    assert f"VALID Account-{account} version 2" in checked.stdout
+
+    proof = json.loads(path.read_text())
+    proof["commits"][0]["content"]["events"][0]["data"]["amount"] = 2500
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(proof))
+    refused = stack.esctl("verify-proof", str(forged), "--public-key", str(pem))
+    assert refused.returncode == 1
+    assert "INVALID" in refused.stderr
+    too_new = stack.esctl("proof", account, "--version", "99")
+    assert too_new.returncode == 2
+
+    audited = stack.esctl("verify", "--all")
+    assert audited.returncode == 0, audited.stderr
+    assert "against" in audited.stdout
+    assert "digests" in audited.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,51 @@ class Synth:
         assert len(matches) == 1, f"no single table named {name}"
         return matches[0]
 
+    def bucket(self, construct_path: str) -> tuple[str, Resource]:
+        """The bucket of the construct `construct_path` (e.g. `Snapshots`): CDK derives its
+        logical id from the path, so `SnapshotsBucket<hash>`."""
+        logical = re.compile(f"{construct_path}Bucket[0-9A-F]{{8}}")
+        matches = [
+            (logical_id, resource)
+            for logical_id, resource in self.of_type("AWS::S3::Bucket").items()
+            if logical.fullmatch(logical_id)
+        ]
+        assert len(matches) == 1, f"no single bucket {logical.pattern}"
+        return matches[0]
+
+    def snapshot_bucket(self) -> tuple[str, Resource]:
+        return self.bucket("Snapshots")
+
+    def digest_bucket(self) -> tuple[str, Resource]:
+        return self.bucket("Digests")
+
+    def bucket_policy(self, bucket_id: str) -> list[dict[str, Any]]:
+        """The statements of the one bucket policy of the bucket `bucket_id`."""
+        matches = [
+            policy["Properties"]["PolicyDocument"]["Statement"]
+            for policy in self.of_type("AWS::S3::BucketPolicy").values()
+            if policy["Properties"]["Bucket"] == {"Ref": bucket_id}
+        ]
+        assert len(matches) == 1, f"no single bucket policy on {bucket_id}"
+        return list(matches[0])
+
+    def signing_key(self, purpose: str) -> tuple[str, Resource]:
+        """The KMS key under the alias `alias/ledger-<stage>-<purpose>`."""
+        name = f"alias/ledger-{self.stage}-{purpose}"
+        aliases = [
+            alias["Properties"]["TargetKeyId"]
+            for alias in self.of_type("AWS::KMS::Alias").values()
+            if alias["Properties"]["AliasName"] == name
+        ]
+        assert len(aliases) == 1, f"no single alias {name}"
+        [target] = aliases
+        assert set(target) == {"Fn::GetAtt"}, f"{name} targets {target}"
+        logical_id, attribute = target["Fn::GetAtt"]
+        assert attribute == "Arn"
+        key = self.resources[logical_id]
+        assert key["Type"] == "AWS::KMS::Key", f"{name} targets {key['Type']}"
+        return logical_id, key
+
     def function(self, handler: str) -> tuple[str, Resource]:
         matches = [
             (logical_id, resource)
@@ -83,6 +129,30 @@ class Synth:
         ]
         assert len(matches) == 1, f"no single event source mapping for {handler}"
         return matches[0]
+
+    def rule(self, name: str) -> tuple[str, Resource]:
+        """The EventBridge rule whose physical name is `ledger-<stage>-<name>`."""
+        physical = f"ledger-{self.stage}-{name}"
+        matches = [
+            (logical_id, resource)
+            for logical_id, resource in self.of_type("AWS::Events::Rule").items()
+            if resource["Properties"].get("Name") == physical
+        ]
+        assert len(matches) == 1, f"no single rule named {physical}"
+        return matches[0]
+
+    def rules_targeting(self, handler: str) -> dict[str, Resource]:
+        """Every EventBridge rule with a target that is the function with `handler`."""
+        arn = {"Fn::GetAtt": [self.function(handler)[0], "Arn"]}
+        return {
+            logical_id: resource
+            for logical_id, resource in self.of_type("AWS::Events::Rule").items()
+            if any(t["Arn"] == arn for t in resource["Properties"].get("Targets", []))
+        }
+
+    def role_of(self, handler: str) -> Any:
+        """The function's role ARN, as the template writes it ({"Fn::GetAtt": [role, "Arn"]})."""
+        return self.function(handler)[1]["Properties"]["Role"]
 
     def statements_of(self, handler: str) -> list[dict[str, Any]]:
         """Every statement of every IAM policy attached to the role of the function."""

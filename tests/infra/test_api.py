@@ -23,6 +23,7 @@ QUERY_ROUTES = {
     "GET /openapi.json",
     "GET /docs",
 }
+EVENTS = "events.amazonaws.com"  # the principal EventBridge rules invoke functions as
 
 
 def route_keys(synth: Synth) -> set[str]:
@@ -97,9 +98,41 @@ def test_throttling_comes_from_context(custom: Synth) -> None:
 
 def test_api_gateway_may_invoke_only_its_own_functions(dev: Synth) -> None:
     api_id = dev.one("AWS::ApiGatewayV2::Api")[0]
+    commands = dev.function("handlers.commands.handler")[0]
+    queries = dev.function("handlers.queries.handler")[0]
     permissions = dev.of_type("AWS::Lambda::Permission").values()
-    assert len(permissions) == len(COMMAND_ROUTES | QUERY_ROUTES)
-    for permission in permissions:
-        props = permission["Properties"]
+    by_api = [p["Properties"] for p in permissions if p["Properties"]["Principal"] != EVENTS]
+    # One permission per route, each for the route's own function.
+    assert len(by_api) == len(COMMAND_ROUTES | QUERY_ROUTES)
+    for props in by_api:
         assert props["Principal"] == "apigateway.amazonaws.com"
+        assert props["Action"] == "lambda:InvokeFunction"
         assert f"<{api_id}>" in flatten(props["SourceArn"])
+        assert props["FunctionName"]["Fn::GetAtt"][0] in {commands, queries}
+    invoked = {
+        (flatten(props["SourceArn"]).rsplit("/*/*", 1)[1], props["FunctionName"]["Fn::GetAtt"][0])
+        for props in by_api
+    }
+    assert invoked == {
+        *((route.split(" ", 1)[1], commands) for route in COMMAND_ROUTES),
+        *((route.split(" ", 1)[1], queries) for route in QUERY_ROUTES),
+    }
+
+
+def test_only_the_digest_schedule_invokes_the_digester(dev: Synth) -> None:
+    """The one Lambda permission not API Gateway's: the digester's schedule."""
+    digester = dev.function("handlers.digester.handler")[0]
+    (rule,) = dev.rules_targeting("handlers.digester.handler")
+    by_events = [
+        p["Properties"]
+        for p in dev.of_type("AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == EVENTS
+    ]
+    assert by_events == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [digester, "Arn"]},
+            "Principal": EVENTS,
+            "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
+        }
+    ]

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from esctl.connection import outputs
+from installed_domains import DOMAINS
 from tests.infra.synth import Synth
 
 EXPECTED_OUTPUTS = {
@@ -21,6 +23,8 @@ EXPECTED_OUTPUTS = {
     "ProjectionsTableName",
     "SnapshotBucketName",
     "SnapshotSigningKeyArn",
+    "DigestBucketName",
+    "DigestSigningKeyArn",
     "ProjectorDeadLetterQueueUrl",
     "EventBusName",
     "EventArchiveName",
@@ -69,3 +73,22 @@ def test_stack_name_and_outputs(request: pytest.FixtureRequest, fixture: str) ->
     assert synth.stack.stack_name == f"Ledger-{synth.stage}"
     assert set(synth.data["Outputs"]) == EXPECTED_OUTPUTS
     assert synth.data["Outputs"]["ApiUrl"]["Value"]["Fn::Join"][1][0] == "https://"
+
+
+@pytest.mark.parametrize("fixture", ["dev", "prod"])
+def test_the_bucket_and_key_outputs_name_the_resources(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    values = {name: output["Value"] for name, output in synth.data["Outputs"].items()}
+    assert values["SnapshotBucketName"] == {"Ref": synth.snapshot_bucket()[0]}
+    assert values["SnapshotSigningKeyArn"] == {
+        "Fn::GetAtt": [synth.signing_key("snapshots")[0], "Arn"]
+    }
+    assert values["DigestBucketName"] == {"Ref": synth.digest_bucket()[0]}
+    assert values["DigestSigningKeyArn"] == {"Fn::GetAtt": [synth.signing_key("digests")[0], "Arn"]}
+
+
+def test_every_output_esctl_reads_is_an_output(dev: Synth) -> None:
+    # `esctl --stack` finds the buckets, keys, tables and bus by these names.
+    assert set(outputs(DOMAINS)) <= set(dev.data["Outputs"])

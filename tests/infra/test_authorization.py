@@ -20,6 +20,7 @@ HANDLERS = (
     "handlers.queries.handler",
     "handlers.projector.handler",
     "handlers.publisher.handler",
+    "handlers.digester.handler",
 )
 
 
@@ -100,15 +101,19 @@ def test_a_bad_principal_mapping_fails_the_synth(mapping: str) -> None:
 @pytest.mark.parametrize(
     ("fixture", "expected"),
     [
-        ("dev", {"command": 20, "query": 10, "projector": 5, "publisher": 5}),
-        ("prod", {"command": 200, "query": 100, "projector": 20, "publisher": 20}),
-        ("custom", {"command": 7, "query": 10, "projector": 5, "publisher": 5}),
+        ("dev", {"command": 20, "query": 10, "projector": 5, "publisher": 5, "digester": 1}),
+        (
+            "prod",
+            {"command": 200, "query": 100, "projector": 20, "publisher": 20, "digester": 1},
+        ),
+        ("custom", {"command": 7, "query": 10, "projector": 5, "publisher": 5, "digester": 1}),
     ],
 )
 def test_every_function_has_reserved_concurrency(
     request: pytest.FixtureRequest, fixture: str, expected: dict[str, int]
 ) -> None:
     # Queries cannot starve commands or the stream consumers: each has its own reservation.
+    # The digester runs one at a time in every stage: a second would race it for a sequence.
     synth: Synth = request.getfixturevalue(fixture)
     found = {
         props["Properties"]["FunctionName"].rsplit("-", 1)[1]: props["Properties"].get(

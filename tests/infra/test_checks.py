@@ -14,6 +14,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import lint
+from constructs import IConstruct
 
 from infra import checkov
 from infra.stack import build
@@ -29,6 +30,17 @@ EXPECTED_ACKNOWLEDGMENTS = {
     "AwsSolutions-L1",
     "AwsSolutions-IAM5[Resource::*]",
     "AwsSolutions-IAM5[Resource::<SnapshotsBucket4B2233F7.Arn>/snapshots/*]",
+    "AwsSolutions-IAM5[Resource::<DigestsBucket7909429A.Arn>/digests/*]",
+}
+# Those of the digest ledger (infra/digests.py, with what the function factory acknowledges for
+# every function), by construct path under the stack.
+DIGEST_ACKNOWLEDGMENTS = {
+    "Digests/Bucket": {"AwsSolutions-S1"},
+    "Digests/Digester": {"AwsSolutions-L1"},
+    "Digests/DigesterRole": {
+        "AwsSolutions-IAM5[Resource::*]",
+        "AwsSolutions-IAM5[Resource::<DigestsBucket7909429A.Arn>/digests/*]",
+    },
 }
 
 # Every check skipped in the templates' metadata, by the type of resource it is skipped on; each
@@ -39,6 +51,13 @@ EXPECTED_CHECKOV_SKIPS = {
     "AWS::Logs::LogGroup": {"CKV_AWS_158"},
     "AWS::S3::Bucket": {"CKV_AWS_18", "CKV_AWS_21"},
     "AWS::SQS::Queue": {"CKV_AWS_27"},
+}
+# Those of the digest ledger, by construct: the bucket keeps no access log (but is versioned),
+# and the digester has no dead-letter queue, VPC or key of its own for its variables.
+DIGEST_CHECKOV_SKIPS = {
+    "Digests/Bucket": {"CKV_AWS_18"},
+    "Digests/Digester": {"CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173"},
+    "Digests/DigesterLogs": {"CKV_AWS_158"},
 }
 # Built by `make install` (and so by `make test`) from requirements-checkov.txt.
 CHECKOV = Path(__file__).resolve().parents[2] / ".venv-checkov" / "bin" / "checkov"
@@ -97,6 +116,48 @@ def test_acknowledgments_are_narrow_and_explained(
     assert routes or fixture == "custom", "the invoke policies' path parameters are acknowledged"
     assert all("/$default/" in rule and rule.count("*") == 1 for rule in routes)
     assert rules - routes == EXPECTED_ACKNOWLEDGMENTS
+
+
+@pytest.mark.parametrize("fixture", VARIANTS)
+def test_the_digest_ledgers_acknowledgments_are_its_own(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    found: dict[str, set[str]] = {}
+    for path, construct in _digest_constructs(synth).items():
+        for entry in construct.node.metadata:
+            if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+                rules = {rule.removeprefix("Annotation::") for rule in entry.data}
+                found.setdefault(path, set()).update(rules)
+    assert found == DIGEST_ACKNOWLEDGMENTS
+
+
+@pytest.mark.parametrize("fixture", CHECKOV_STAGES)
+def test_the_digest_ledgers_checkov_skips_are_its_own(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    by_logical_id = {
+        synth.stack.get_logical_id(construct.node.default_child): path
+        for path, construct in _digest_constructs(synth).items()
+        if isinstance(construct.node.default_child, cdk.CfnElement)
+    }
+    found = {
+        by_logical_id.get(logical_id, logical_id): {entry["id"] for entry in entries}
+        for logical_id, entries in _checkov_skips(synth).items()
+        if logical_id.startswith("Digests")
+    }
+    assert found == DIGEST_CHECKOV_SKIPS
+
+
+def _digest_constructs(synth: Synth) -> dict[str, IConstruct]:
+    """The constructs of the digest ledger, by path under the stack (`Digests/Bucket`, ...)."""
+    stack_path = synth.stack.node.path
+    return {
+        path: construct
+        for construct in synth.stack.node.find_all()
+        if (path := construct.node.path.removeprefix(f"{stack_path}/")).startswith("Digests/")
+    }
 
 
 @pytest.mark.parametrize("fixture", VARIANTS)

@@ -21,6 +21,7 @@ def test_stage_defaults_to_dev() -> None:
     assert config.stage == "dev"
     assert config.removal_policy == cdk.RemovalPolicy.DESTROY
     assert config.snapshot_retention_days == 30
+    assert config.digest_retention_days == 1
     assert config.snapshot_every is None  # each domain snapshots at its own cadence
     assert config.projector_retry_attempts == 5
     assert config.projector_parallelization_factor == 1
@@ -32,6 +33,8 @@ def test_prod_retains_and_keeps_snapshots_longer() -> None:
     config = config_for({"stage": "prod"})
     assert config.removal_policy == cdk.RemovalPolicy.RETAIN
     assert config.snapshot_retention_days == 365
+    # Seven years of locked digests.
+    assert config.digest_retention_days == 2555
 
 
 def test_event_archive_retention_per_stage() -> None:
@@ -82,6 +85,8 @@ def test_empty_optional_knobs_mean_off() -> None:
         ({"publisher_retry_attempts": "-1"}, "publisher_retry_attempts=-1"),
         ({"publisher_batch_size": "1001"}, "publisher_batch_size=1001"),
         ({"event_archive_retention_days": "-1"}, "event_archive_retention_days=-1"),
+        # Object Lock needs a retention of at least a day.
+        ({"digest_retention_days": "0"}, "digest_retention_days=0"),
     ],
 )
 def test_rejects_bad_context(context: dict[str, Any], message: str) -> None:

@@ -16,11 +16,15 @@ HANDLERS = [
     "handlers.queries.handler",
     "handlers.projector.handler",
     "handlers.publisher.handler",
+    "handlers.digester.handler",
 ]
 STREAM_CONSUMERS = {"handlers.projector.handler", "handlers.publisher.handler"}
+DIGESTER = "handlers.digester.handler"
+# Functions API Gateway calls: it gives up on an integration after 30 s.
+API_FUNCTIONS = {"handlers.commands.handler", "handlers.queries.handler"}
 
 
-def test_exactly_our_four_python_functions(stage_synth: Synth) -> None:
+def test_exactly_our_five_python_functions(stage_synth: Synth) -> None:
     python = {
         fn["Properties"]["Handler"]
         for fn in stage_synth.of_type("AWS::Lambda::Function").values()
@@ -43,8 +47,16 @@ def test_runtime_architecture_tracing_and_layer(stage_synth: Synth, handler: str
         "Default": powertools_layer_parameter(powertools_version()),
     }
     assert 128 <= props["MemorySize"] <= 3008
-    # API Gateway gives up on an integration after 30 s.
-    assert props["Timeout"] <= (60 if handler in STREAM_CONSUMERS else 29)
+    # API Gateway gives up on an integration after 30 s; a digester run ends before the next
+    # one starts (it runs every minute).
+    assert props["Timeout"] <= (29 if handler in API_FUNCTIONS else 60)
+
+
+def test_the_digester_has_a_minute_to_run(stage_synth: Synth) -> None:
+    props = stage_synth.function(DIGESTER)[1]["Properties"]
+    assert props["Timeout"] == 60
+    assert props["MemorySize"] == 512
+    assert props["Description"] == "Signs the heads of the streams changed in the last minute"
 
 
 @pytest.mark.parametrize(("fixture", "days"), [("dev", 14), ("prod", 365), ("custom", 30)])
@@ -72,8 +84,10 @@ def test_environment(dev: Synth, handler: str) -> None:
     assert variables == {
         **(bus if handler == "handlers.publisher.handler" else {}),
         **tables,
-        "SNAPSHOT_BUCKET": {"Ref": dev.one("AWS::S3::Bucket")[0]},
-        "SNAPSHOT_SIGNING_KEY": {"Fn::GetAtt": [_signing_key(dev), "Arn"]},
+        "SNAPSHOT_BUCKET": {"Ref": dev.snapshot_bucket()[0]},
+        "SNAPSHOT_SIGNING_KEY": {"Fn::GetAtt": [dev.signing_key("snapshots")[0], "Arn"]},
+        "DIGEST_BUCKET": {"Ref": dev.digest_bucket()[0]},
+        "DIGEST_SIGNING_KEY": {"Fn::GetAtt": [dev.signing_key("digests")[0], "Arn"]},
         "POWERTOOLS_SERVICE_NAME": "ledger",
         "POWERTOOLS_METRICS_NAMESPACE": "Ledger",
         "LOG_LEVEL": "INFO",
@@ -88,11 +102,6 @@ def test_environment(dev: Synth, handler: str) -> None:
         "ACCOUNTS_TABLE_GREEN",
         "PROJECTIONS_TABLE",
     }
-
-
-def _signing_key(synth: Synth) -> str:
-    (alias,) = synth.of_type("AWS::KMS::Alias").values()
-    return str(alias["Properties"]["TargetKeyId"]["Fn::GetAtt"][0])
 
 
 def test_context_reaches_the_environment(custom: Synth, prod: Synth) -> None:
@@ -114,6 +123,7 @@ def test_function_names_carry_the_stage(prod: Synth) -> None:
         "ledger-prod-query",
         "ledger-prod-projector",
         "ledger-prod-publisher",
+        "ledger-prod-digester",
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 
 from infra.resources import EVENTS, IDEMPOTENCY, PROJECTIONS, read_model_tables
@@ -13,6 +15,8 @@ COMMANDS = "handlers.commands.handler"
 QUERIES = "handlers.queries.handler"
 PROJECTOR = "handlers.projector.handler"
 PUBLISHER = "handlers.publisher.handler"
+DIGESTER = "handlers.digester.handler"
+HANDLERS = (COMMANDS, QUERIES, PROJECTOR, PUBLISHER, DIGESTER)
 
 # AWS authorizes these only against Resource "*": they have no resource-level permissions.
 STAR_ONLY_ACTIONS = {
@@ -77,12 +81,13 @@ def test_command_function_appends_but_never_rewrites_events(dev: Synth) -> None:
     assert granted[arn(idempotency)] == append
     forbidden = {"dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}
     assert not granted[arn(events)] & forbidden
-    bucket = dev.one("AWS::S3::Bucket")[0]
+    bucket = dev.snapshot_bucket()[0]
     snapshots = f"{arn(bucket)}/snapshots/*"
     assert granted[snapshots] == {"s3:GetObject"}
     assert granted[arn(bucket)] == {"s3:ListBucket"}
-    (key,) = [r for r, actions in granted.items() if actions == {"kms:GetPublicKey"}]
-    # Nothing else: no read model, no stream, no metrics, no signing.
+    key = arn(dev.signing_key("snapshots")[0])
+    assert granted[key] == {"kms:GetPublicKey"}
+    # Nothing else: no read model, no stream, no metrics, no signing, no digest.
     logging = dev.function(COMMANDS)[1]["Properties"]["LoggingConfig"]
     own_logs = arn(logging["LogGroup"]["Ref"])
     assert set(granted) == {
@@ -105,8 +110,11 @@ def test_query_function_only_reads(dev: Synth) -> None:
     for spec in (EVENTS, ACCOUNTS_BLUE, ACCOUNTS_GREEN, PROJECTIONS):
         assert "dynamodb:Query" in granted[arn(dev.table(spec)[0])]
     assert arn(dev.table(IDEMPOTENCY)[0]) not in granted
-    bucket = dev.one("AWS::S3::Bucket")[0]
+    bucket = dev.snapshot_bucket()[0]
     assert granted[f"{arn(bucket)}/snapshots/*"] == {"s3:GetObject"}
+    assert granted[arn(bucket)] == {"s3:ListBucket"}
+    assert granted[arn(dev.signing_key("snapshots")[0])] == {"kms:GetPublicKey"}
+    assert _naming_digests(dev, granted) == set()
 
 
 def test_projector_grants(dev: Synth) -> None:
@@ -129,15 +137,73 @@ def test_projector_grants(dev: Synth) -> None:
             "dynamodb:Scan",
         } <= granted[arn(dev.table(spec)[0])]
     assert arn(dev.table(IDEMPOTENCY)[0]) not in granted
-    bucket = dev.one("AWS::S3::Bucket")[0]
+    bucket = dev.snapshot_bucket()[0]
     assert granted[f"{arn(bucket)}/snapshots/*"] == {"s3:GetObject", "s3:PutObject"}
+    assert granted[arn(bucket)] == {"s3:ListBucket"}
+    assert granted[arn(dev.signing_key("snapshots")[0])] == {"kms:GetPublicKey", "kms:Sign"}
     queue = dev.queue("projector-dlq")[0]
     assert "sqs:SendMessage" in granted[arn(queue)]
     assert "cloudwatch:PutMetricData" in granted["*"]
+    # It marks the streams it projected for the next digest (in the projections table, which
+    # it writes anyway), and never touches a digest.
+    assert _naming_digests(dev, granted) == set()
+
+
+@pytest.mark.parametrize("fixture", ["dev", "prod", "custom"])
+def test_digester_grants(request: pytest.FixtureRequest, fixture: str) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    granted = synth.actions_by_resource(DIGESTER)
+    bucket = synth.digest_bucket()[0]
+    key = synth.signing_key("digests")[0]
+    logging = synth.function(DIGESTER)[1]["Properties"]["LoggingConfig"]
+    # It reads each marked stream's newest commit, signs and keeps the digest, and clears the
+    # marks it signed; nothing else (no snapshot, no read model, no stream, no metrics API).
+    assert granted == {
+        "*": {"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
+        arn(logging["LogGroup"]["Ref"]): OWN_LOGS,
+        arn(key): {"kms:Sign", "kms:GetPublicKey"},
+        f"{arn(bucket)}/digests/*": {"s3:GetObject", "s3:PutObject"},
+        arn(bucket): {"s3:ListBucket"},
+        arn(synth.table(EVENTS)[0]): {"dynamodb:GetItem", "dynamodb:Query"},
+        arn(synth.table(PROJECTIONS)[0]): {
+            "dynamodb:Query",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:DeleteItem",
+        },
+    }
+
+
+@pytest.mark.parametrize("fixture", ["dev", "prod", "custom"])
+def test_only_the_digester_touches_the_digests(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    touching = {
+        handler
+        for handler in HANDLERS
+        if _naming_digests(synth, synth.actions_by_resource(handler))
+    }
+    assert touching == {DIGESTER}
+    # Nor does any other policy of the stack (CDK's own roles included).
+    digester_role = synth.role_of(DIGESTER)["Fn::GetAtt"][0]
+    for policy_id, policy in synth.of_type("AWS::IAM::Policy").items():
+        resources = {
+            flatten(resource)
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            for resource in as_list(statement["Resource"])
+        }
+        if {"Ref": digester_role} not in policy["Properties"]["Roles"]:
+            assert _naming_digests(synth, resources) == set(), policy_id
+
+
+def _naming_digests(synth: Synth, resources: Iterable[str]) -> set[str]:
+    """The flattened resources that name the digest bucket (or its objects) or the digest key."""
+    digests = (synth.digest_bucket()[0], synth.signing_key("digests")[0])
+    return {resource for resource in resources if any(d in resource for d in digests)}
 
 
 def test_roles_carry_no_aws_managed_policies(dev: Synth) -> None:
-    for handler in (COMMANDS, QUERIES, PROJECTOR, PUBLISHER):
+    for handler in HANDLERS:
         role_id = dev.function(handler)[1]["Properties"]["Role"]["Fn::GetAtt"][0]
         assert "ManagedPolicyArns" not in dev.resources[role_id]["Properties"]
 
@@ -168,5 +234,5 @@ def test_publisher_puts_events_on_its_bus_only(dev: Synth) -> None:
         "xray:PutTelemetryRecords",
         "dynamodb:ListStreams",
     }
-    for handler in (COMMANDS, QUERIES, PROJECTOR):
+    for handler in (COMMANDS, QUERIES, PROJECTOR, DIGESTER):
         assert "events:PutEvents" not in set().union(*dev.actions_by_resource(handler).values())

@@ -43,7 +43,7 @@ def test_example_rule_routes_every_ledger_event_to_the_queue(stage_synth: Synth)
     bus_id = stage_synth.one("AWS::Events::EventBus")[0]
     queue_id = stage_synth.queue("integration-example")[0]
     dead_letters_id = stage_synth.queue("integration-example-dlq")[0]
-    _, rule = stage_synth.one("AWS::Events::Rule")
+    _, rule = stage_synth.rule("integration-example")
     props = rule["Properties"]
     assert props["EventBusName"] == {"Ref": bus_id}
     assert props["EventPattern"] == LEDGER_EVENTS
@@ -84,10 +84,18 @@ def test_example_queue_is_encrypted_tls_only_and_dead_lettered(stage_synth: Synt
         )
 
 
+def test_the_example_rule_and_the_digest_schedule_are_the_only_rules(stage_synth: Synth) -> None:
+    example = stage_synth.rule("integration-example")[0]
+    schedule = set(stage_synth.rules_targeting("handlers.digester.handler"))
+    assert set(stage_synth.of_type("AWS::Events::Rule")) == {example} | schedule
+    assert len(schedule) == 1
+    assert example not in schedule
+
+
 @pytest.mark.parametrize("queue_name", ["integration-example", "integration-example-dlq"])
 def test_only_the_rule_may_send_to_the_example_queues(dev: Synth, queue_name: str) -> None:
     queue_id = dev.queue(queue_name)[0]
-    rule_id = dev.one("AWS::Events::Rule")[0]
+    rule_id = dev.rule("integration-example")[0]
     [policy] = [
         p["Properties"]["PolicyDocument"]["Statement"]
         for p in dev.of_type("AWS::SQS::QueuePolicy").values()

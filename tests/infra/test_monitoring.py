@@ -13,6 +13,7 @@ HANDLERS = {
     "query": "handlers.queries.handler",
     "projector": "handlers.projector.handler",
     "publisher": "handlers.publisher.handler",
+    "digester": "handlers.digester.handler",
 }
 STREAM_CONSUMERS = ("projector", "publisher")
 
@@ -88,6 +89,15 @@ def test_function_errors_and_throttles(dev: Synth, handler: str, metric_name: st
     assert props["TreatMissingData"] == "notBreaching"
 
 
+@pytest.mark.parametrize(("label", "handler"), HANDLERS.items())
+def test_every_function_is_watched_under_its_name(dev: Synth, label: str, handler: str) -> None:
+    function = {"Ref": dev.function(handler)[0]}
+    for metric_name, suffix in (("Errors", "errors"), ("Throttles", "throttles")):
+        props = alarm(dev, metric_name, FunctionName=function)
+        assert props["AlarmName"] == f"Ledger-dev-{label}-{suffix}"
+        assert (props["Threshold"], props["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
 def test_api_5xx(dev: Synth) -> None:
     api = dev.one("AWS::ApiGatewayV2::Api")[0]
     stage_name = dev.one("AWS::ApiGatewayV2::Stage")[1]["Properties"]["StageName"]
@@ -98,10 +108,10 @@ def test_api_5xx(dev: Synth) -> None:
 def test_every_alarm_notifies_the_topic_and_is_on_the_dashboard(stage_synth: Synth) -> None:
     topic = stage_synth.one("AWS::SNS::Topic")[0]
     alarms = stage_synth.of_type("AWS::CloudWatch::Alarm")
-    # Errors and throttles of 4 functions, iterator age and dead letters of 2 stream consumers,
+    # Errors and throttles of 5 functions, iterator age and dead letters of 2 stream consumers,
     # parked streams, unclaimed records, rejected snapshots, API 5xx, failed integration
     # events, the example subscription's DLQ.
-    assert len(alarms) == 4 * 2 + 2 * 2 + 6
+    assert len(alarms) == 5 * 2 + 2 * 2 + 6
     _, dashboard = stage_synth.one("AWS::CloudWatch::Dashboard")
     assert dashboard["Properties"]["DashboardName"] == f"Ledger-{stage_synth.stage}"
     body = flatten(dashboard["Properties"]["DashboardBody"])

@@ -1,9 +1,9 @@
-"""The event table is never dropped; other state follows the stage; the bucket is locked down."""
+"""The event table is never dropped; other state follows the stage (the digests excepted: see
+test_digests.py); both buckets are locked down."""
 
 from __future__ import annotations
 
 import pytest
-from aws_cdk.assertions import Match
 
 from esctl.connection import tables
 from infra.resources import EVENTS, TableSpec
@@ -43,11 +43,26 @@ def test_non_event_tables_follow_the_stage(dev: Synth, prod: Synth, spec: TableS
     assert prod_table["Properties"]["DeletionProtectionEnabled"] is True
 
 
-def test_bucket_removal_follows_the_stage(dev: Synth, prod: Synth) -> None:
-    assert dev.one("AWS::S3::Bucket")[1]["DeletionPolicy"] == "Delete"
-    # DESTROY on a non-empty bucket fails without emptying it first.
-    assert len(dev.of_type("Custom::S3AutoDeleteObjects")) == 1
-    assert prod.one("AWS::S3::Bucket")[1]["DeletionPolicy"] == "Retain"
+# Every bucket of the stack, by the construct that holds it: the snapshot cache and the digests.
+BUCKETS = ["Snapshots", "Digests"]
+
+
+def test_the_stack_has_exactly_the_snapshot_and_digest_buckets(stage_synth: Synth) -> None:
+    buckets = {stage_synth.bucket(construct)[0] for construct in BUCKETS}
+    assert set(stage_synth.of_type("AWS::S3::Bucket")) == buckets
+
+
+def test_snapshot_bucket_removal_follows_the_stage(dev: Synth, prod: Synth) -> None:
+    dev_id, dev_bucket = dev.snapshot_bucket()
+    assert (dev_bucket["DeletionPolicy"], dev_bucket["UpdateReplacePolicy"]) == ("Delete", "Delete")
+    # DESTROY on a non-empty bucket fails without emptying it first: dev empties this one only.
+    (auto_delete,) = dev.of_type("Custom::S3AutoDeleteObjects").values()
+    assert auto_delete["Properties"]["BucketName"] == {"Ref": dev_id}
+    _, prod_bucket = prod.snapshot_bucket()
+    assert (prod_bucket["DeletionPolicy"], prod_bucket["UpdateReplacePolicy"]) == (
+        "Retain",
+        "Retain",
+    )
     assert prod.of_type("Custom::S3AutoDeleteObjects") == {}
 
 
@@ -58,8 +73,11 @@ def test_the_auto_delete_handler_runs_one_at_a_time(dev: Synth) -> None:
     assert dev.resources[handler_id]["Properties"]["ReservedConcurrentExecutions"] == 1
 
 
-def test_bucket_is_private_encrypted_and_unversioned(stage_synth: Synth) -> None:
-    props = stage_synth.one("AWS::S3::Bucket")[1]["Properties"]
+@pytest.mark.parametrize("construct", BUCKETS)
+def test_every_bucket_is_private_encrypted_and_owner_enforced(
+    stage_synth: Synth, construct: str
+) -> None:
+    props = stage_synth.bucket(construct)[1]["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True,
         "BlockPublicPolicy": True,
@@ -69,37 +87,58 @@ def test_bucket_is_private_encrypted_and_unversioned(stage_synth: Synth) -> None
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
         {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
     ]
+    assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+
+
+def test_snapshot_bucket_is_unversioned_and_unlocked(stage_synth: Synth) -> None:
+    props = stage_synth.snapshot_bucket()[1]["Properties"]
     assert "VersioningConfiguration" not in props
+    assert "ObjectLockEnabled" not in props
+    assert "ObjectLockConfiguration" not in props
 
 
-def test_bucket_policy_denies_plain_http(stage_synth: Synth) -> None:
-    bucket_id = stage_synth.one("AWS::S3::Bucket")[0]
-    stage_synth.template.has_resource_properties(
-        "AWS::S3::BucketPolicy",
-        {
-            "Bucket": {"Ref": bucket_id},
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {
-                                "Effect": "Deny",
-                                "Action": "s3:*",
-                                "Principal": {"AWS": "*"},
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            }
-                        )
-                    ]
-                )
-            },
-        },
-    )
+@pytest.mark.parametrize("construct", BUCKETS)
+def test_every_bucket_policy_denies_plain_http_and_old_tls(
+    stage_synth: Synth, construct: str
+) -> None:
+    bucket_id = stage_synth.bucket(construct)[0]
+    everything = [
+        {"Fn::GetAtt": [bucket_id, "Arn"]},
+        {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/*"]]},
+    ]
+    statements = stage_synth.bucket_policy(bucket_id)
+    for condition in (
+        {"Bool": {"aws:SecureTransport": "false"}},
+        {"NumericLessThan": {"s3:TlsVersion": 1.2}},
+    ):
+        assert {
+            "Effect": "Deny",
+            "Action": "s3:*",
+            "Principal": {"AWS": "*"},
+            "Resource": everything,
+            "Condition": condition,
+        } in statements
+
+
+def test_the_snapshot_bucket_policy_lets_only_the_dev_auto_delete_in(
+    dev: Synth, prod: Synth
+) -> None:
+    # Beside the TLS denials, the policy allows nobody but CDK's emptier (dev only).
+    (auto_delete,) = dev.of_type("Custom::S3AutoDeleteObjects").values()
+    handler_id = auto_delete["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+    emptier = dev.resources[handler_id]["Properties"]["Role"]
+    dev_statements = dev.bucket_policy(dev.snapshot_bucket()[0])
+    assert [s["Principal"] for s in dev_statements if s["Effect"] == "Allow"] == [{"AWS": emptier}]
+    prod_statements = prod.bucket_policy(prod.snapshot_bucket()[0])
+    assert [s for s in prod_statements if s["Effect"] == "Allow"] == []
+    for statements in (dev_statements, prod_statements):
+        assert len([s for s in statements if s["Effect"] == "Deny"]) == 2
 
 
 @pytest.mark.parametrize(("fixture", "days"), [("dev", 30), ("prod", 365), ("custom", 10)])
 def test_old_snapshots_expire(request: pytest.FixtureRequest, fixture: str, days: int) -> None:
     synth: Synth = request.getfixturevalue(fixture)
-    rules = synth.one("AWS::S3::Bucket")[1]["Properties"]["LifecycleConfiguration"]["Rules"]
+    rules = synth.snapshot_bucket()[1]["Properties"]["LifecycleConfiguration"]["Rules"]
     assert rules == [
         {
             "Id": "ExpireOldSnapshots",

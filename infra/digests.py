@@ -1,0 +1,133 @@
+"""Where digests are made and kept: the digester function, run every minute; the key only it
+may sign with; and a bucket with Object Lock in compliance mode, which nobody (the account's
+root included) can empty or rewrite before the retention ends.
+
+A digest a run could not make is not lost: the streams stay marked, and the next run, a minute
+later, signs their heads. That is why the schedule has no dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra import access, checkov, nag
+from infra.buckets import private_bucket
+from infra.config import StackConfig
+from infra.lambda_factory import FunctionFactory
+from infra.resources import digest_key_alias
+from infra.signing_keys import SigningKey
+
+DIGEST_PREFIX = "digests/"
+
+
+class DigestLedger(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = private_bucket(
+            self,
+            "Bucket",
+            versioned=True,  # Object Lock needs versioning
+            object_lock_enabled=True,
+            object_lock_default_retention=s3.ObjectLockRetention.compliance(
+                cdk.Duration.days(config.digest_retention_days)
+            ),
+            # Locked objects cannot be deleted, so neither can the bucket: it outlives the stack.
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        reason = (
+            "Digests are written once by the digester and never change (Object Lock, compliance"
+            " mode); S3 API calls are recorded by CloudTrail where the account enables S3 data"
+            " events, and a second bucket of access logs would itself need the same protection."
+        )
+        nag.acknowledge(self.bucket, "AwsSolutions-S1", reason)
+        checkov.skip(self.bucket, "CKV_AWS_18", reason)
+        # Kept with the bucket in every stage: without it, the kept digests cannot be checked.
+        self.key = SigningKey(
+            self,
+            "Key",
+            config=config,
+            purpose="digests",
+            alias=digest_key_alias(config.stage),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.function: lambda_.Function | None = None
+
+    def add_digester(self, functions: FunctionFactory) -> lambda_.Function:
+        """The digester, run every minute, with the only right to sign digests and to write
+        them; one at a time (a second would only race it for the same sequence)."""
+        function = functions.create(
+            self,
+            "Digester",
+            name="digester",
+            handler="handlers.digester.handler",
+            description="Signs the heads of the streams changed in the last minute",
+            reserved_concurrency=1,
+            timeout=cdk.Duration.seconds(60),
+        )
+        rule = events.Rule(
+            self, "EveryMinute", schedule=events.Schedule.rate(cdk.Duration.minutes(1))
+        )
+        rule.add_target(targets.LambdaFunction(function, retry_attempts=0))
+        # Nor does Lambda retry or queue a run: the next minute's run does the same work.
+        function.configure_async_invoke(retry_attempts=0, max_event_age=cdk.Duration.seconds(60))
+        checkov.skip(
+            function,
+            "CKV_AWS_116",
+            "Run every minute by its schedule; a failed run leaves its streams marked and the"
+            " next run a minute later signs them, so a dead-letter queue would hold nothing to act"
+            " on.",
+        )
+        role = function.role
+        if role is None:  # the function factory gives every function a role of its own
+            raise ValueError("the digester has no role to sign digests with")
+        self.key.allow_signing_by(role)
+        self.key.allow_checking_by(function)
+        objects = self.bucket.arn_for_objects(f"{DIGEST_PREFIX}*")
+        access.allow(function, ("s3:GetObject", "s3:PutObject"), [objects])
+        access.allow(function, access.BUCKET_LIST, [self.bucket.bucket_arn])
+        nag.acknowledge_policy_resource(
+            function,
+            objects,
+            "Digest keys are digests/<countdown>.json, one per digest made at run time, so object"
+            " access is scoped to the digests/ prefix of this one bucket.",
+        )
+        self._only_the_digester_writes(role)
+        self.function = function
+        return function
+
+    def allow_reading(self, grantee: iam.IGrantable) -> None:
+        self.key.allow_checking_by(grantee)
+        access.allow(grantee, ("s3:GetObject",), [self.bucket.arn_for_objects(f"{DIGEST_PREFIX}*")])
+        access.allow(grantee, access.BUCKET_LIST, [self.bucket.bucket_arn])
+
+    def _only_the_digester_writes(self, role: iam.IRole) -> None:
+        """No principal but the digester puts objects, and none deletes one: a new version over
+        a digest (which versioning allows beside the locked one) could only come from the
+        digester, which creates each key once (If-None-Match)."""
+        # A delete marker would hide the newest digest from a listing (the locked version
+        # stays, but the digester would start over from an older one): nobody deletes.
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="NobodyDeletes",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                resources=[self.bucket.arn_for_objects("*")],
+            )
+        )
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyTheDigesterWrites",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:PutObject"],
+                resources=[self.bucket.arn_for_objects("*")],
+                conditions={"ArnNotEquals": {"aws:PrincipalArn": role.role_arn}},
+            )
+        )

@@ -1,0 +1,104 @@
+"""The digest ledger (infra/digests.py): a bucket under Object Lock in compliance mode that
+outlives the stack, that only the digester may write; and the digester, run every minute, one
+at a time. (Its key is in test_signing_keys.py, its grants in test_iam.py.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.infra.synth import Synth
+
+DIGESTER = "handlers.digester.handler"
+
+
+@pytest.mark.parametrize(("fixture", "days"), [("dev", 1), ("prod", 2555), ("custom", 1)])
+def test_digests_are_locked_in_compliance_mode_for_the_stages_retention(
+    request: pytest.FixtureRequest, fixture: str, days: int
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    props = synth.digest_bucket()[1]["Properties"]
+    assert props["ObjectLockEnabled"] is True
+    assert props["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": days}},
+    }
+    # Object Lock needs versioning; a locked version is never replaced, only added to.
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    # Nothing expires a digest, not even after its lock ends.
+    assert "LifecycleConfiguration" not in props
+
+
+@pytest.mark.parametrize("fixture", ["dev", "prod", "custom"])
+def test_the_digest_bucket_outlives_the_stack_in_every_stage(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    bucket_id, bucket = synth.digest_bucket()
+    # Locked objects cannot be deleted, so neither can their bucket: nothing tries to.
+    assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    emptied = [
+        resource["Properties"]["BucketName"]
+        for resource in synth.of_type("Custom::S3AutoDeleteObjects").values()
+    ]
+    assert {"Ref": bucket_id} not in emptied
+    tags = {tag["Key"]: tag["Value"] for tag in bucket["Properties"].get("Tags", [])}
+    assert "aws-cdk:auto-delete-objects" not in tags
+
+
+def test_only_the_digester_puts_objects_in_the_digest_bucket(stage_synth: Synth) -> None:
+    bucket_id = stage_synth.digest_bucket()[0]
+    statements = stage_synth.bucket_policy(bucket_id)
+    only_the_digester = {
+        "Sid": "OnlyTheDigesterWrites",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:PutObject",
+        "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/*"]]},
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": stage_synth.role_of(DIGESTER)}},
+    }
+    # A delete marker would hide the newest digest from the digester's listing: nobody deletes.
+    nobody_deletes = {
+        "Sid": "NobodyDeletes",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+        "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/*"]]},
+    }
+    assert only_the_digester in statements
+    assert nobody_deletes in statements
+    # Beside them only the TLS denials (test_storage.py): the policy allows nobody anything.
+    assert [s for s in statements if s["Effect"] == "Allow"] == []
+    assert len(statements) == 4
+
+
+def test_the_digester_runs_every_minute_and_eventbridge_never_retries_it(
+    stage_synth: Synth,
+) -> None:
+    (rule,) = stage_synth.rules_targeting(DIGESTER).values()
+    props = rule["Properties"]
+    assert props["ScheduleExpression"] == "rate(1 minute)"
+    assert props["State"] == "ENABLED"
+    # On the default bus's schedule, not a pattern on the integration bus.
+    assert "EventBusName" not in props
+    assert "EventPattern" not in props
+    [target] = props["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [stage_synth.function(DIGESTER)[0], "Arn"]}
+    # The next run, a minute later, signs what a failed one left marked: no retry, no DLQ,
+    # neither by EventBridge's delivery nor by Lambda's own asynchronous retries.
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 0}
+    assert "DeadLetterConfig" not in target
+    assert "Input" not in target
+    (invoke,) = stage_synth.of_type("AWS::Lambda::EventInvokeConfig").values()
+    assert invoke["Properties"]["FunctionName"] == {"Ref": stage_synth.function(DIGESTER)[0]}
+    assert invoke["Properties"]["MaximumRetryAttempts"] == 0
+    assert invoke["Properties"]["MaximumEventAgeInSeconds"] == 60
+
+
+@pytest.mark.parametrize("fixture", ["dev", "prod", "custom"])
+def test_one_digester_at_a_time(request: pytest.FixtureRequest, fixture: str) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    props = synth.function(DIGESTER)[1]["Properties"]
+    assert props["FunctionName"] == f"ledger-{synth.stage}-digester"
+    assert props["ReservedConcurrentExecutions"] == 1
+    # A run ends before the next one is due.
+    assert props["Timeout"] == 60
