@@ -96,7 +96,7 @@ def stream_record(commit: Commit, sequence: int) -> dict[str, Any]:
             "NewImage": item,
             "SequenceNumber": str(10**20 + sequence),
             "SizeBytes": len(json.dumps(item)),
-            "StreamViewType": "NEW_IMAGE",
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
         },
         "eventSourceARN": STREAM_ARN,
     }

@@ -4,7 +4,8 @@ and the digests `verify --all` compares the table with."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -37,6 +38,18 @@ def digested_heads() -> tuple[DigestedHeads | None, str | None]:
     return DigestedHeads.of(digests), chain_problem(digests, aws.digest_key().verifier)
 
 
+@contextmanager
+def _configured() -> Iterator[None]:
+    """A stack that names no digest bucket or key: say which setting is missing, exit 2."""
+    from handlers.aws_infrastructure import MissingSetting
+
+    try:
+        yield
+    except MissingSetting as missing:
+        errors.print(f"[red]{missing}[/red]")
+        raise typer.Exit(2) from None
+
+
 def register(app: typer.Typer, connect: Callable[[], Host], stream: Callable[..., str]) -> None:
     @app.command()
     def digest() -> None:
@@ -44,7 +57,8 @@ def register(app: typer.Typer, connect: Callable[[], Host], stream: Callable[...
         from handlers.digester import digester
 
         connect()
-        made = digester().run()
+        with _configured():
+            made = digester().run()
         if made is None:
             console.print("nothing changed since the last digest")
             return
@@ -52,6 +66,12 @@ def register(app: typer.Typer, connect: Callable[[], Host], stream: Callable[...
             f"digest {made.sequence}: {len(made.heads)} stream heads, root {made.root[:16]}…"
         )
 
+    _register_proofs(app, connect, stream)
+
+
+def _register_proofs(
+    app: typer.Typer, connect: Callable[[], Host], stream: Callable[..., str]
+) -> None:
     @app.command()
     def proof(
         identifier: Annotated[str, typer.Argument(help="an id (e.g. an account id) or stream id")],
@@ -67,9 +87,10 @@ def register(app: typer.Typer, connect: Callable[[], Host], stream: Callable[...
 
         host = connect()
         stream_id = stream(host, identifier, category)
-        store = bootstrap.aws().digest_store()
         try:
-            made = make_proof(host.aggregates.store, store.all(), stream_id, version)
+            with _configured():
+                store = bootstrap.aws().digest_store()
+                made = make_proof(host.aggregates.store, store.all(), stream_id, version)
         except NoProof as missing:
             errors.print(f"[red]{missing}[/red]")
             raise typer.Exit(2) from None
@@ -112,7 +133,8 @@ def register(app: typer.Typer, connect: Callable[[], Host], stream: Callable[...
         from handlers import bootstrap
 
         connect()
-        checker = bootstrap.aws().digest_public_key()
+        with _configured():
+            checker = bootstrap.aws().digest_public_key()
         if checker is None:
             errors.print("[red]the digest key's public key cannot be read[/red]")
             raise typer.Exit(2)

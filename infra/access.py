@@ -17,6 +17,15 @@ TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
 # Appending to an append-only table: conditional PutItem, and ConditionCheckItem for the
 # TransactWriteItems that stores a transfer's two commits (or a commit plus its idempotency key).
 TABLE_APPEND = ("dynamodb:PutItem", "dynamodb:ConditionCheckItem")
+# Every way to change or remove an item in place: what the event table's policy denies to all.
+TABLE_REWRITE = (
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+    "dynamodb:PartiQLInsert",
+)
 # Reading a read model: point reads, and listing accounts.
 READ_MODEL_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan")
 # Maintaining a read model: everything a projection (and a blue/green rebuild) writes.
@@ -58,4 +67,25 @@ def allow_put_metric_data(grantee: iam.IGrantable, namespace: str) -> None:
         "cloudwatch:PutMetricData has no resource-level permissions (AWS only accepts"
         f' Resource "*"); a cloudwatch:namespace = {namespace} condition limits it to this'
         " service's own metrics.",
+    )
+
+
+def deny_to_all(
+    sid: str,
+    actions: Sequence[str],
+    resources: Sequence[str],
+    *,
+    unless: iam.IRole | None = None,
+) -> iam.PolicyStatement:
+    """A resource policy's Deny to every principal (unless the one role `unless`): what no IAM
+    grant, however broad, can then undo."""
+    return iam.PolicyStatement(
+        sid=sid,
+        effect=iam.Effect.DENY,
+        principals=[iam.AnyPrincipal()],
+        actions=list(actions),
+        resources=list(resources),
+        conditions=(
+            {"ArnNotEquals": {"aws:PrincipalArn": unless.role_arn}} if unless is not None else None
+        ),
     )

@@ -24,6 +24,7 @@ from infra.resources import digest_key_alias
 from infra.signing_keys import SigningKey
 
 DIGEST_PREFIX = "digests/"
+EVIDENCE_PREFIX = "evidence/"
 
 
 class DigestLedger(Construct):
@@ -101,33 +102,43 @@ class DigestLedger(Construct):
         self.function = function
         return function
 
-    def allow_reading(self, grantee: iam.IGrantable) -> None:
-        self.key.allow_checking_by(grantee)
-        access.allow(grantee, ("s3:GetObject",), [self.bucket.arn_for_objects(f"{DIGEST_PREFIX}*")])
-        access.allow(grantee, access.BUCKET_LIST, [self.bucket.bucket_arn])
+    def keep_evidence_by(self, keeper: iam.IRole) -> None:
+        """The one principal (the projector) that keeps evidence of changed commits, under
+        `evidence/`; nobody else writes there, and nobody writes anywhere else."""
+        evidence = self.bucket.arn_for_objects(f"{EVIDENCE_PREFIX}*")
+        access.allow(keeper, ("s3:PutObject",), [evidence])
+        nag.acknowledge_policy_resource(
+            keeper,
+            evidence,
+            "Evidence keys are evidence/<stream>/<version>/<record>.json, named by the changed"
+            " commit at run time, so the grant is scoped to the evidence/ prefix of this bucket.",
+        )
+        self.bucket.add_to_resource_policy(
+            access.deny_to_all(
+                "OnlyTheProjectorKeepsEvidence", ["s3:PutObject"], [evidence], unless=keeper
+            )
+        )
+        everything_else = iam.PolicyStatement(
+            sid="NothingElseIsWritten",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:PutObject"],
+            not_resources=[self.bucket.arn_for_objects(f"{DIGEST_PREFIX}*"), evidence],
+        )
+        self.bucket.add_to_resource_policy(everything_else)
 
     def _only_the_digester_writes(self, role: iam.IRole) -> None:
-        """No principal but the digester puts objects, and none deletes one: a new version over
-        a digest (which versioning allows beside the locked one) could only come from the
+        """No principal but the digester puts digests, and none deletes an object: a new version
+        over a digest (which versioning allows beside the locked one) could only come from the
         digester, which creates each key once (If-None-Match)."""
         # A delete marker would hide the newest digest from a listing (the locked version
         # stays, but the digester would start over from an older one): nobody deletes.
+        objects = self.bucket.arn_for_objects("*")
+        deletes = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+        self.bucket.add_to_resource_policy(access.deny_to_all("NobodyDeletes", deletes, [objects]))
+        digests = self.bucket.arn_for_objects(f"{DIGEST_PREFIX}*")
         self.bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="NobodyDeletes",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
-                resources=[self.bucket.arn_for_objects("*")],
-            )
-        )
-        self.bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="OnlyTheDigesterWrites",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["s3:PutObject"],
-                resources=[self.bucket.arn_for_objects("*")],
-                conditions={"ArnNotEquals": {"aws:PrincipalArn": role.role_arn}},
+            access.deny_to_all(
+                "OnlyTheDigesterWritesDigests", ["s3:PutObject"], [digests], unless=role
             )
         )

@@ -16,6 +16,7 @@ from infra.tables import table_from_spec
 class EventStore(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
         super().__init__(scope, construct_id)
+        self._events_name = EVENTS.physical_name(config.stage)
         # Retained and deletion-protected in every stage, whatever the stage's removal policy:
         # losing this table loses the ledger, and everything else can be rebuilt from it.
         self.events = table_from_spec(
@@ -43,6 +44,22 @@ class EventStore(Construct):
         """Read and conditionally append; never update or delete an event."""
         resources = [table.table_arn for table in self.tables]
         access.allow(grantee, access.TABLE_READ + access.TABLE_APPEND, resources)
+
+    def append_only(self, writer: iam.IRole) -> None:
+        """The event table's resource policy: no principal (an administrator's `*` included)
+        updates or deletes a commit, by any API, and none but `writer` puts one. The way round
+        it, for a court order, is docs/deploy.md's break-glass procedure."""
+        # The ARN from the table's fixed name: a Ref to the table from its own policy would be
+        # a circular dependency.
+        table = cdk.Stack.of(self).format_arn(
+            service="dynamodb", resource="table", resource_name=self._events_name
+        )
+        self.events.add_to_resource_policy(
+            access.deny_to_all("CommitsAreNeverChanged", access.TABLE_REWRITE, [table])
+        )
+        self.events.add_to_resource_policy(
+            access.deny_to_all("OnlyCommandsAppend", ["dynamodb:PutItem"], [table], unless=writer)
+        )
 
     def grant_read_events(self, grantee: iam.IGrantable) -> None:
         access.allow(grantee, access.TABLE_READ, [self.events.table_arn])

@@ -94,6 +94,18 @@ class Monitoring(Construct):
             )
         )
 
+    def watch_tampering(self) -> None:
+        """A commit was changed or removed in the table (the application only inserts): the
+        projector counts each record and keeps its old image in the digest bucket."""
+        self._row(
+            self._alarm(
+                "tamper-detected",
+                _service_metric("TamperDetected"),
+                threshold=0,
+                description="A commit in the event table was changed or removed",
+            )
+        )
+
     def watch_unclaimed_records(self) -> None:
         """The projector and the publisher skip (and count) records of a stream category that
         no installed domain claims: events of a domain this deployment is missing."""

@@ -105,7 +105,8 @@ EVENTS = TableSpec(
     logical_name="events",
     partition_key=Key("pk", AttributeType.STRING),
     sort_key=Key("sk", AttributeType.NUMBER),
-    stream_view=StreamView.NEW_IMAGE,
+    # Old images too: a changed or removed commit's original is kept as evidence.
+    stream_view=StreamView.NEW_AND_OLD_IMAGES,
     env_var="EVENTS_TABLE",
 )
 IDEMPOTENCY = TableSpec(

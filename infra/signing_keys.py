@@ -43,14 +43,7 @@ class SigningKey(Construct):
         """The one principal that may sign (call once)."""
         access.allow(signer, ("kms:Sign",), [self.key.key_arn])
         self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="OnlyTheSignerSigns",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["kms:Sign"],
-                resources=["*"],
-                conditions={"ArnNotEquals": {"aws:PrincipalArn": signer.role_arn}},
-            )
+            access.deny_to_all("OnlyTheSignerSigns", ["kms:Sign"], ["*"], unless=signer)
         )
 
     def allow_checking_by(self, grantee: iam.IGrantable) -> None:

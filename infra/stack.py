@@ -142,8 +142,13 @@ class LedgerStack(cdk.Stack):
         """Least privilege, stated in one place."""
         api, projector, publisher = self.api, self.projector, self.publisher
         event_store, read_models, snapshots = self.event_store, self.read_models, self.snapshots
-        # Commands append events and never update or delete one.
+        # Commands append events and never update or delete one; the table's own policy makes
+        # that AWS's rule, for every principal, not only this stack's grants.
         event_store.grant_append(api.command_function)
+        writer = api.command_function.role
+        if writer is None:  # the function factory gives every function a role of its own
+            raise ValueError("the command function has no role")
+        event_store.append_only(writer)
         snapshots.grant_read(api.command_function)
         # Queries only read.
         event_store.grant_read_events(api.query_function)
@@ -160,6 +165,8 @@ class LedgerStack(cdk.Stack):
         if signer is None:  # the function factory gives every function a role of its own
             raise ValueError("the projector has no role to sign snapshots with")
         self.snapshot_key.allow_signing_by(signer)
+        # It also keeps the old image of any commit changed or removed, where nobody can edit it.
+        self.digests.keep_evidence_by(signer)
         for loader in (api.command_function, api.query_function, projector.function):
             self.snapshot_key.allow_checking_by(loader)
         access.allow_put_metric_data(projector.function, METRICS_NAMESPACE)
@@ -181,6 +188,7 @@ class LedgerStack(cdk.Stack):
         monitoring.watch_parked_streams()
         monitoring.watch_unclaimed_records()
         monitoring.watch_snapshots()
+        monitoring.watch_tampering()
         monitoring.watch_stream_consumer(self.publisher)
         monitoring.watch_integration_feed(self.integration)
         return monitoring

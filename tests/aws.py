@@ -22,7 +22,7 @@ def create_event_tables(dynamodb: Any) -> None:
             {"AttributeName": "sk", "AttributeType": "N"},
         ],
         BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
     dynamodb.create_table(
         TableName=RECEIPTS_TABLE,

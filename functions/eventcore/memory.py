@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from eventcore.commits import Commit, CommitEvents, Receipt
 from eventcore.digesting import Marked
@@ -234,3 +234,14 @@ class InMemoryDigestStore:
     def all(self) -> Iterator[Digest]:
         with self._lock:
             return iter([self._digests[s] for s in sorted(self._digests)])
+
+
+class InMemoryEvidence:
+    """`TamperEvidence` in a list."""
+
+    def __init__(self) -> None:
+        self.kept: list[dict[str, Any]] = []
+
+    def keep(self, record: dict[str, Any]) -> str:
+        self.kept.append(record)
+        return f"memory/{len(self.kept)}"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from adapters.change_marks_dynamodb import DynamoDBChangeMarks
 from adapters.digest_store_s3 import S3DigestStore
 from adapters.event_store_dynamodb import DynamoDBEventStore
+from adapters.evidence_store_s3 import S3Evidence
 from adapters.projection_slots_dynamodb import ActiveSlots
 from adapters.signature_ecdsa import EcdsaVerifier
 from adapters.signatures_kms import KmsPublicKey, KmsSigner
@@ -84,6 +85,12 @@ class AwsInfrastructure:
             self.settings.projections_table,
             lambda: format_time(utc_now()),
         )
+
+    def tamper_evidence(self) -> S3Evidence:
+        """Kept beside the digests, in the object-locked bucket."""
+        if not self.settings.digest_bucket:
+            raise MissingSetting("DIGEST_BUCKET is not set: there is nowhere to keep evidence")
+        return S3Evidence(self.client("s3"), self.settings.digest_bucket)
 
     def digest_store(self) -> S3DigestStore:
         if not self.settings.digest_bucket:

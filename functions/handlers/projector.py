@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handlers import bootstrap, tracing
-from handlers.stream_batch import process, stream_ids
+from handlers.stream_batch import process, stream_ids, tampering
 
 logger = Logger()
 tracer = tracing.tracer()
@@ -25,6 +25,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     host = bootstrap.host()
     # Marked first, in one write: a batch that fails and is redelivered marks its streams again.
     host.mark_changed(stream_ids(records))
+    # Alarmed on: the old image of a commit someone changed or removed, kept as evidence.
+    changed = tampering(records)
+    if changed:
+        kept = host.keep_evidence(changed)
+        logger.error("commits changed or removed in the table", extra={"evidence": kept})
+    metrics.add_metric("TamperDetected", MetricUnit.Count, len(changed))
     report = process(records, host.project)
     results = report.results.values()
     metrics.add_metric("EventsProjected", MetricUnit.Count, sum(r.applied for r in results))

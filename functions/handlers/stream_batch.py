@@ -38,6 +38,11 @@ def stream_ids(records: Iterable[dict[str, Any]]) -> list[str]:
     return sorted({s for s in found if s is not None})
 
 
+def tampering(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records of commits changed or removed: the application only ever inserts one."""
+    return [r for r in records if r.get("eventName") in ("MODIFY", "REMOVE")]
+
+
 def group(records: Iterable[dict[str, Any]]) -> dict[str, StreamRecords]:
     streams: dict[str, StreamRecords] = {}
     for record in records:

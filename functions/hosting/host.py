@@ -216,6 +216,11 @@ class Host:
         if stream_ids:
             self._once("change_marks", self.infrastructure.change_marks).mark(stream_ids)
 
+    def keep_evidence(self, records: Sequence[dict[str, Any]]) -> list[str]:
+        """Keep the records of commits changed or removed in the table; where each went."""
+        evidence = self._once("tamper_evidence", self.infrastructure.tamper_evidence)
+        return [evidence.keep(record) for record in records]
+
     def project(self, stream_id: str, commits: Sequence[Commit]) -> Result | None:
         """Project `commits` of one stream; None when no domain claims its category."""
         projection = self.projections.get(stream_id)

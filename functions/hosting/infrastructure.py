@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from eventcore.digesting import ChangeMarks
+from eventcore.evidence import TamperEvidence
 from eventcore.read_models import ReadModel, ViewReader
 from eventcore.signatures import SigningKey
 from eventcore.snapshots import SnapshotStore
@@ -46,6 +47,10 @@ class Infrastructure(Protocol):
 
     def change_marks(self) -> ChangeMarks:
         """Where the projector notes which streams changed, for the next digest."""
+        ...
+
+    def tamper_evidence(self) -> TamperEvidence:
+        """Where records of changed or removed commits are kept."""
         ...
 
     def views(self, model: ReadModel[V]) -> ViewReader[V]:

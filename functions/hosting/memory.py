@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from eventcore.memory import (
     InMemoryChangeMarks,
     InMemoryEventStore,
+    InMemoryEvidence,
     InMemorySnapshotStore,
     InMemoryViews,
     InMemoryViewStore,
@@ -32,6 +33,7 @@ class InMemoryInfrastructure:
         self.store = InMemoryEventStore()
         self.snapshots = InMemorySnapshotStore()
         self.marks = InMemoryChangeMarks()
+        self.evidence = InMemoryEvidence()
         self.view_stores: dict[str, InMemoryViewStore[Any]] = {}
 
     def event_store(self) -> InMemoryEventStore:
@@ -45,6 +47,9 @@ class InMemoryInfrastructure:
 
     def change_marks(self) -> InMemoryChangeMarks:
         return self.marks
+
+    def tamper_evidence(self) -> InMemoryEvidence:
+        return self.evidence
 
     def view_store(self, model: ReadModel[V]) -> InMemoryViewStore[V]:
         store: InMemoryViewStore[V] = self.view_stores.setdefault(model.name, InMemoryViewStore())

@@ -34,7 +34,7 @@ def test_records_from_moto_are_lambda_shaped():
     assert record["eventSourceARN"].startswith("arn:aws:dynamodb:")
     assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], int)
     assert record["dynamodb"]["NewImage"]["pk"]["S"].startswith("Account-")
-    assert record["dynamodb"]["StreamViewType"] == "NEW_IMAGE"
+    assert record["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
 
 
 def test_read_model_follows_commands():

@@ -31,6 +31,7 @@ EXPECTED_ACKNOWLEDGMENTS = {
     "AwsSolutions-IAM5[Resource::*]",
     "AwsSolutions-IAM5[Resource::<SnapshotsBucket4B2233F7.Arn>/snapshots/*]",
     "AwsSolutions-IAM5[Resource::<DigestsBucket7909429A.Arn>/digests/*]",
+    "AwsSolutions-IAM5[Resource::<DigestsBucket7909429A.Arn>/evidence/*]",
 }
 # Those of the digest ledger (infra/digests.py, with what the function factory acknowledges for
 # every function), by construct path under the stack.

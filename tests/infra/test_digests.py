@@ -9,6 +9,7 @@ import pytest
 from tests.infra.synth import Synth
 
 DIGESTER = "handlers.digester.handler"
+PROJECTOR = "handlers.projector.handler"
 
 
 @pytest.mark.parametrize(("fixture", "days"), [("dev", 1), ("prod", 2555), ("custom", 1)])
@@ -45,30 +46,49 @@ def test_the_digest_bucket_outlives_the_stack_in_every_stage(
     assert "aws-cdk:auto-delete-objects" not in tags
 
 
-def test_only_the_digester_puts_objects_in_the_digest_bucket(stage_synth: Synth) -> None:
+def test_only_the_digester_writes_digests_only_the_projector_evidence_and_nobody_deletes(
+    stage_synth: Synth,
+) -> None:
     bucket_id = stage_synth.digest_bucket()[0]
     statements = stage_synth.bucket_policy(bucket_id)
-    only_the_digester = {
-        "Sid": "OnlyTheDigesterWrites",
-        "Effect": "Deny",
-        "Principal": {"AWS": "*"},
-        "Action": "s3:PutObject",
-        "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/*"]]},
-        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": stage_synth.role_of(DIGESTER)}},
-    }
-    # A delete marker would hide the newest digest from the digester's listing: nobody deletes.
-    nobody_deletes = {
-        "Sid": "NobodyDeletes",
-        "Effect": "Deny",
-        "Principal": {"AWS": "*"},
-        "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
-        "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/*"]]},
-    }
-    assert only_the_digester in statements
-    assert nobody_deletes in statements
+
+    def objects(prefix: str) -> dict[str, object]:
+        return {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, f"/{prefix}*"]]}
+
+    def only(sid: str, prefix: str, handler: str) -> dict[str, object]:
+        return {
+            "Sid": sid,
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "s3:PutObject",
+            "Resource": objects(prefix),
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": stage_synth.role_of(handler)}},
+        }
+
+    expected = [
+        only("OnlyTheDigesterWritesDigests", "digests/", DIGESTER),
+        only("OnlyTheProjectorKeepsEvidence", "evidence/", PROJECTOR),
+        {
+            "Sid": "NothingElseIsWritten",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "s3:PutObject",
+            "NotResource": [objects("digests/"), objects("evidence/")],
+        },
+        # A delete marker would hide the newest digest from the digester's listing.
+        {
+            "Sid": "NobodyDeletes",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            "Resource": objects(""),
+        },
+    ]
+    for statement in expected:
+        assert statement in statements
     # Beside them only the TLS denials (test_storage.py): the policy allows nobody anything.
     assert [s for s in statements if s["Effect"] == "Allow"] == []
-    assert len(statements) == 4
+    assert len(statements) == len(expected) + 2
 
 
 def test_the_digester_runs_every_minute_and_eventbridge_never_retries_it(

@@ -145,8 +145,10 @@ def test_projector_grants(dev: Synth) -> None:
     assert "sqs:SendMessage" in granted[arn(queue)]
     assert "cloudwatch:PutMetricData" in granted["*"]
     # It marks the streams it projected for the next digest (in the projections table, which
-    # it writes anyway), and never touches a digest.
-    assert _naming_digests(dev, granted) == set()
+    # it writes anyway), never touches a digest, and keeps evidence of changed commits.
+    digest_bucket = arn(dev.digest_bucket()[0])
+    assert granted[f"{digest_bucket}/evidence/*"] == {"s3:PutObject"}
+    assert _naming_digests(dev, {r for r in granted if not r.endswith("/evidence/*")}) == set()
 
 
 @pytest.mark.parametrize("fixture", ["dev", "prod", "custom"])
@@ -183,7 +185,9 @@ def test_only_the_digester_touches_the_digests(
         for handler in HANDLERS
         if _naming_digests(synth, synth.actions_by_resource(handler))
     }
-    assert touching == {DIGESTER}
+    assert touching == {DIGESTER, PROJECTOR}
+    evidence = f"<{synth.digest_bucket()[0]}.Arn>/evidence/*"
+    assert _naming_digests(synth, synth.actions_by_resource(PROJECTOR)) == {evidence}
     # Nor does any other policy of the stack (CDK's own roles included).
     digester_role = synth.role_of(DIGESTER)["Fn::GetAtt"][0]
     for policy_id, policy in synth.of_type("AWS::IAM::Policy").items():
@@ -191,7 +195,7 @@ def test_only_the_digester_touches_the_digests(
             flatten(resource)
             for statement in policy["Properties"]["PolicyDocument"]["Statement"]
             for resource in as_list(statement["Resource"])
-        }
+        } - {evidence}
         if {"Ref": digester_role} not in policy["Properties"]["Roles"]:
             assert _naming_digests(synth, resources) == set(), policy_id
 

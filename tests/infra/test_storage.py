@@ -23,7 +23,8 @@ def test_event_table_is_retained_and_protected_in_every_stage(stage_synth: Synth
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["SSESpecification"]["SSEEnabled"] is True
-    assert props["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    # Old images too: a changed or removed commit's original is kept as evidence.
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
 
 
 @pytest.mark.parametrize("spec", TABLES, ids=lambda spec: spec.logical_name)
@@ -147,4 +148,50 @@ def test_old_snapshots_expire(request: pytest.FixtureRequest, fixture: str, days
             "ExpirationInDays": days,
             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
         }
+    ]
+
+
+def test_the_event_table_policy_makes_it_append_only_for_every_principal(
+    stage_synth: Synth,
+) -> None:
+    _, table = stage_synth.table(EVENTS)
+    statements = table["Properties"]["ResourcePolicy"]["PolicyDocument"]["Statement"]
+    arn = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":dynamodb:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":table/{EVENTS.physical_name(stage_synth.stage)}",
+            ],
+        ]
+    }
+    commands = stage_synth.function("handlers.commands.handler")[1]["Properties"]["Role"]
+    assert statements == [
+        {
+            "Sid": "CommitsAreNeverChanged",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": [
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:PartiQLUpdate",
+                "dynamodb:PartiQLDelete",
+                "dynamodb:PartiQLInsert",
+            ],
+            "Resource": arn,
+        },
+        {
+            "Sid": "OnlyCommandsAppend",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "dynamodb:PutItem",
+            "Resource": arn,
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": commands}},
+        },
     ]
