@@ -7,6 +7,7 @@ import json
 import signal
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from adapters.integration_bus_eventbridge import BusEntry, FailedEntry
+    from adapters.signature_ecdsa import EcdsaVerifier
     from esctl.republish import Report
     from handlers.aws_infrastructure import AwsInfrastructure
     from hosting.host import Host
@@ -196,6 +198,13 @@ def verify_command(
     ] = None,
     category: Category = None,
     all_streams: Annotated[bool, typer.Option("--all", help="every stream in the table")] = False,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(help="check digests with this public key (PEM), not the one KMS names"),
+    ] = None,
+    no_digests: Annotated[
+        bool, typer.Option("--no-digests", help="check chains and snapshots only")
+    ] = False,
 ) -> None:
     """Check hash chains, latest snapshots, and every head the digests signed; exit 1 on any
     difference."""
@@ -208,11 +217,13 @@ def verify_command(
     host = _connect()
     streams = [_stream(host, identifier, category)] if identifier else None
     broken = checked = commits = 0
-    digested, digests_problem = digested_heads()
+    digested, digests_problem = (None, None) if no_digests else digested_heads(_pinned(public_key))
     if digests_problem is not None:
         errors.print(f"[red]BROKEN[/red] digests: {digests_problem}")
-    elif digested is None:
-        errors.print("[yellow]no digests configured: chains checked, heads not compared[/yellow]")
+    elif digested is None and not no_digests:
+        # Failing closed: a stack that names no digests cannot show truncation or a re-seal.
+        digests_problem = "this stack names no digest bucket or key (--no-digests to skip)"
+        errors.print(f"[red]NOT CHECKED[/red] digests: {digests_problem}")
     for report in verify_streams(host.aggregates, streams, digested):
         checked += 1
         commits += report.commits
@@ -229,6 +240,18 @@ def verify_command(
     against = f", against {digested.digests} digests" if digested else ""
     console.print(f"[{colour}]{summary}[/{colour}], {commits} commits checked{against}")
     raise typer.Exit(1 if failed else 0)
+
+
+def _pinned(public_key: Path | None) -> EcdsaVerifier | None:
+    if public_key is None:
+        return None
+    from adapters.signature_ecdsa import EcdsaVerifier
+
+    try:
+        return EcdsaVerifier.from_pem(public_key.read_bytes())
+    except (OSError, ValueError) as unreadable:
+        errors.print(f"[red]cannot read the public key: {unreadable}[/red]")
+        raise typer.Exit(2) from None
 
 
 class EventsPerSecond(ProgressColumn):

@@ -10,20 +10,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from botocore.exceptions import ClientError
 from rich.console import Console
 
 if TYPE_CHECKING:
     from eventcore.digest_audit import DigestedHeads
+    from eventcore.signatures import Verifier
     from hosting.host import Host
 
 console = Console()
 errors = Console(stderr=True)
-DIGEST_READ_ERRORS = (ValueError, KeyError, TypeError)
+DIGEST_READ_ERRORS = (ValueError, KeyError, TypeError, AttributeError, ClientError)
 
 
-def digested_heads() -> tuple[DigestedHeads | None, str | None]:
+def digested_heads(
+    pinned: Verifier | None = None,
+) -> tuple[DigestedHeads | None, str | None]:
     """Every head the kept digests signed, and why the digests themselves fail (unsigned,
-    unreadable, a link missing), or (None, None) where this stack keeps no digests."""
+    unreadable, a link missing, written twice, hidden), or (None, None) where this stack keeps
+    no digests. `pinned` checks the signatures instead of the key the stack names (an auditor's
+    own copy of the public key: whoever runs the stack could repoint its alias)."""
     from eventcore.digest_audit import DigestedHeads
     from eventcore.digests import chain_problem
     from handlers import bootstrap
@@ -35,7 +41,8 @@ def digested_heads() -> tuple[DigestedHeads | None, str | None]:
         digests = list(aws.digest_store().all())
     except DIGEST_READ_ERRORS as unreadable:
         return DigestedHeads(), f"a digest object cannot be read: {unreadable}"
-    return DigestedHeads.of(digests), chain_problem(digests, aws.digest_key().verifier)
+    verifier = pinned or aws.digest_key().verifier
+    return DigestedHeads.of(digests), chain_problem(digests, verifier)
 
 
 @contextmanager
@@ -110,11 +117,11 @@ def _register_proofs(
     ) -> None:
         """Check a proof offline, with the public key alone; exit 1 if it does not hold."""
         from adapters.signature_ecdsa import EcdsaVerifier
-        from eventcore.proofs import proof_problem
+        from eventcore.proofs import load, proof_problem
 
         try:
             verifier = EcdsaVerifier.from_pem(public_key.read_bytes())
-            document = json.loads(file.read_text())
+            document = load(file.read_text())
         except (OSError, ValueError) as unreadable:
             errors.print(f"[red]cannot read: {unreadable}[/red]")
             raise typer.Exit(2) from None

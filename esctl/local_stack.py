@@ -213,7 +213,8 @@ def _schedule(
                     LambdaContext(f"ledger-{name}"),
                 )
             except Exception as failure:  # as on AWS, the next run tries again
-                log(f"{name}: {type(failure).__name__}: {failure}")
+                if not stack._stopping.is_set():  # a run cut short by the stack stopping
+                    log(f"{name}: {type(failure).__name__}: {failure}")
 
     thread = threading.Thread(target=run, name=f"{name}-schedule", daemon=True)
     thread.start()

@@ -136,6 +136,24 @@ class DigestLedger(Construct):
         objects = self.bucket.arn_for_objects("*")
         deletes = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
         self.bucket.add_to_resource_policy(access.deny_to_all("NobodyDeletes", deletes, [objects]))
+        # Nor writes a second version over a key: every put must be If-None-Match, so a key is
+        # written once, whoever writes it (and verify refuses a key with two versions).
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="EveryKeyIsWrittenOnce",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:PutObject"],
+                resources=[objects],
+                conditions={"Null": {"s3:if-none-match": "true"}},
+            )
+        )
+        # And no lifecycle rule can put delete markers over current versions.
+        self.bucket.add_to_resource_policy(
+            access.deny_to_all(
+                "NoLifecycleRules", ["s3:PutLifecycleConfiguration"], [self.bucket.bucket_arn]
+            )
+        )
         digests = self.bucket.arn_for_objects(f"{DIGEST_PREFIX}*")
         self.bucket.add_to_resource_policy(
             access.deny_to_all(

@@ -1,8 +1,9 @@
 """An asymmetric KMS key that signs the ledger's statements (snapshots; digests use their own).
 
 Signing is what makes a statement trustworthy, so the key policy itself (not only IAM) refuses
-`kms:Sign` to every principal but the one signer: an administrator with `kms:*` in IAM cannot
-sign either. Anyone with `kms:GetPublicKey` can check; checking needs no further AWS access.
+`kms:Sign` to every principal but the one signer: no IAM grant, `kms:*` included, lets anyone
+else sign while the policy stands (changing it is an administrator's act CloudTrail records).
+Anyone with `kms:GetPublicKey` can check; checking needs no further AWS access.
 """
 
 from __future__ import annotations

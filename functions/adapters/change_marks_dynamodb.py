@@ -36,7 +36,7 @@ class DynamoDBChangeMarks:
             }
             call(self._client, "put_item", TableName=self._table, Item=item)
 
-    def marked(self) -> Marked:
+    def marked(self, max_streams: int) -> Marked:
         streams: set[str] = set()
         marks: list[str] = []
         request: dict[str, Any] = {
@@ -50,6 +50,8 @@ class DynamoDBChangeMarks:
             for item in page.get("Items", []):
                 marks.append(item["sk"]["S"])
                 streams.update(item["streams"]["SS"])
+                if len(streams) >= max_streams:
+                    return Marked(frozenset(streams), tuple(marks))
             if "LastEvaluatedKey" not in page:
                 return Marked(frozenset(streams), tuple(marks))
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

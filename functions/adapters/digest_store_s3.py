@@ -55,15 +55,23 @@ class S3DigestStore:
                 raise DigestTaken(f"digest {digest.sequence} is already kept") from error
             raise
 
-    def keys(self) -> Iterator[str]:
-        """Every digest's key, newest first."""
-        paginator = self._client.get_paginator("list_objects_v2")
+    def keys(self) -> list[str]:
+        """Every digest's key, newest first; ValueError if a key was written twice or hidden
+        behind a delete marker (the bucket's policy forbids both: someone got round it)."""
+        versions: dict[str, int] = {}
+        paginator = self._client.get_paginator("list_object_versions")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=PREFIX):
-            for entry in page.get("Contents", []):
-                yield entry["Key"]
+            for marker in page.get("DeleteMarkers", []):
+                raise ValueError(f"{marker['Key']} is hidden behind a delete marker")
+            for entry in page.get("Versions", []):
+                versions[entry["Key"]] = versions.get(entry["Key"], 0) + 1
+        for key, count in versions.items():
+            if count > 1:
+                raise ValueError(f"{key} was written {count} times (digests are written once)")
+        return sorted(versions)
 
     def all(self) -> Iterator[Digest]:
-        for key in reversed(list(self.keys())):
+        for key in reversed(self.keys()):
             yield self.get(key)
 
     def get(self, key: str) -> Digest:

@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from eventcore.snapshots import Snapshot, fields
 from eventcore.store import StoreUnavailable
 
+_SHAPE = {"stream_id", "version", "schema_version", "state", "last_hash", "recorded_at"}
 _WIDTH = 12  # zero-padded so that keys sort by version
 # S3's answers to "too many requests" and "try again": the caller gets a 503, not a 500.
 _BUSY = {"SlowDown", "ServiceUnavailable", "InternalError", "503", "500"}
@@ -65,6 +66,10 @@ class S3SnapshotStore:
             raise
         except BotoCoreError as error:
             raise StoreUnavailable(f"snapshot store: {error!r}") from error
+        except ValueError:
+            return None  # not JSON: whoever wrote it, it is no snapshot, and loads fold instead
+        if not isinstance(raw, dict) or not raw.keys() >= _SHAPE:
+            return None
         return Snapshot(
             stream_id=raw["stream_id"],
             version=raw["version"],

@@ -14,8 +14,15 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from eventcore.digests import Digest, DigestStore, DigestTaken, Head, unsigned_digest
+from eventcore.errors import IntegrityError
 from eventcore.signatures import Signer
 from eventcore.store import EventStore
+
+# Streams one run digests at most (one newest-commit Query each): the rest stay marked for the
+# next run, so a burst of changes delays digests rather than making every run time out.
+MAX_STREAMS_PER_DIGEST = 2_000
+# What a commit item the store cannot decode raises (see `adapters.commit_item`).
+UNREADABLE = (IntegrityError, ValueError, KeyError, TypeError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +38,9 @@ class ChangeMarks(Protocol):
 
     def mark(self, stream_ids: Sequence[str]) -> None: ...
 
-    def marked(self) -> Marked: ...
+    def marked(self, max_streams: int) -> Marked:
+        """The oldest marks, taken whole until they name at least `max_streams` streams."""
+        ...
 
     def clear(self, marks: Sequence[str]) -> None: ...
 
@@ -46,6 +55,7 @@ class Digester:
         signer: Signer,
         clock: Callable[[], str],
         max_attempts: int = 5,
+        max_streams: int = MAX_STREAMS_PER_DIGEST,
     ) -> None:
         self.store = store
         self.marks = marks
@@ -53,20 +63,27 @@ class Digester:
         self.signer = signer
         self.clock = clock
         self.max_attempts = max_attempts
+        self.max_streams = max_streams
 
     def run(self, streams: Sequence[str] = ()) -> Digest | None:
         """Digest the marked streams (and `streams`); None when nothing changed."""
-        marked = self.marks.marked()
+        marked = self.marks.marked(self.max_streams)
         wanted = sorted(marked.streams | set(streams))
         if not wanted:
             return None
-        heads = [
-            Head(s, commit.last_version, commit.hash)
-            for s in wanted
-            if (commit := self.store.newest_commit(s)) is not None
-        ]
+        heads, unreadable = [], []
+        for stream in wanted:
+            try:
+                commit = self.store.newest_commit(stream)
+            except UNREADABLE:
+                unreadable.append(stream)  # one bad item must not stop every stream's digest
+                continue
+            if commit is not None:
+                heads.append(Head(stream, commit.last_version, commit.hash))
         digest = self._keep(heads)
         self.marks.clear(marked.marks)
+        if unreadable:
+            self.marks.mark(unreadable)  # tried again next run; verify reports the item
         return digest
 
     def _keep(self, heads: Sequence[Head]) -> Digest:

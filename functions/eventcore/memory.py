@@ -203,10 +203,16 @@ class InMemoryChangeMarks:
             self._next += 1
             self._marks[f"{self._next:012d}"] = frozenset(stream_ids)
 
-    def marked(self) -> Marked:
+    def marked(self, max_streams: int) -> Marked:
         with self._lock:
-            streams = frozenset().union(*self._marks.values())
-            return Marked(streams, tuple(self._marks))
+            streams: set[str] = set()
+            taken: list[str] = []
+            for mark in sorted(self._marks):
+                if len(streams) >= max_streams:
+                    break
+                taken.append(mark)
+                streams.update(self._marks[mark])
+            return Marked(frozenset(streams), tuple(taken))
 
     def clear(self, marks: Sequence[str]) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ signature.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -78,16 +79,16 @@ def _problem(proof: dict[str, Any], verifier: Verifier) -> str | None:
         return f"not a {KIND} document"
     digest = proof["digest"]
     signed = statement(
-        int(digest["sequence"]),
-        str(digest["previous"]),
-        str(digest["issued_at"]),
-        int(digest["tree_size"]),
-        str(digest["root"]),
+        _int(digest["sequence"]),
+        _str(digest["previous"]),
+        _str(digest["issued_at"]),
+        _int(digest["tree_size"]),
+        _str(digest["root"]),
     )
     if not verifier.verify(signed, str(digest["signature"])):
         return f"digest {digest['sequence']}: its signature is not the digest key's"
     raw = proof["head"]
-    head = Head(str(raw["stream_id"]), int(raw["version"]), str(raw["hash"]))
+    head = Head(_str(raw["stream_id"]), _int(raw["version"]), _str(raw["hash"]))
     if head.stream_id != proof["stream_id"]:
         return "the digested head is another stream's"
     problem = _chain_problem(proof, head)
@@ -95,7 +96,7 @@ def _problem(proof: dict[str, Any], verifier: Verifier) -> str | None:
         return problem
     path = [bytes.fromhex(p) for p in proof["inclusion_proof"]]
     reached = merkle.root_from_inclusion_proof(
-        int(proof["leaf_index"]), int(digest["tree_size"]), head.leaf(), path
+        _int(proof["leaf_index"]), _int(digest["tree_size"]), head.leaf(), path
     )
     if reached is None or reached.hex() != digest["root"]:
         return f"the head is not in digest {digest['sequence']}'s signed Merkle tree"
@@ -104,7 +105,7 @@ def _problem(proof: dict[str, Any], verifier: Verifier) -> str | None:
 
 def _chain_problem(proof: dict[str, Any], head: Head) -> str | None:
     """Whether the commits run, link by link, from the one holding the version to the head."""
-    version, previous = int(proof["version"]), None
+    version, previous = _int(proof["version"]), None
     for entry in proof["commits"]:
         content = entry["content"]
         if hash_of(content) != entry["hash"]:
@@ -122,3 +123,31 @@ def _chain_problem(proof: dict[str, Any], head: Head) -> str | None:
     if previous is None or previous != (head.version, head.hash):
         return "the commits do not end at the digested head"
     return None
+
+
+def _int(value: Any) -> int:
+    # bool is an int to Python, and 7.9 would pass int() as 7: a proof says exactly what it means.
+    if type(value) is not int:
+        raise TypeError(f"{value!r} is not an integer")
+    return value
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not a string")
+    return value
+
+
+def load(text: str) -> dict[str, Any]:
+    """A proof file's JSON, refusing a key given twice (which one would a reader believe?)."""
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"a key is given twice among {sorted(keys)}")
+        return dict(pairs)
+
+    loaded = json.loads(text, object_pairs_hook=unique)
+    if not isinstance(loaded, dict):
+        raise ValueError("a proof is a JSON object")
+    return loaded

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -39,10 +40,16 @@ def fields(snapshot: Snapshot) -> dict[str, Any]:
 
 
 def statement(snapshot: Snapshot) -> bytes:
-    """What a snapshot's signature covers: every field but the signature, canonically encoded,
-    under a label of its own so that no other signed document can pass for a snapshot."""
-    body = {"kind": "ledger-snapshot/1", **fields(snapshot)}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """What a snapshot's signature covers: the SHA-256 of every field but the signature,
+    canonically encoded, under a label of its own so that no other signed document can pass for
+    a snapshot. Signing the hash keeps the message within what KMS signs as it is (4 KB),
+    however large a domain's state."""
+    body = {"kind": SNAPSHOT_KIND, **fields(snapshot)}
+    encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return f"{SNAPSHOT_KIND} {hashlib.sha256(encoded.encode()).hexdigest()}".encode()
+
+
+SNAPSHOT_KIND = "ledger-snapshot/1"
 
 
 class SnapshotStore(Protocol):

@@ -68,7 +68,7 @@ def test_the_projector_marks_the_streams_of_a_batch_in_one_write() -> None:
     commits = [c for a in (first, second) for c in host().aggregates.store.read(stream_id(a))]
     with redirect_stdout(io.StringIO()):
         projector.handler(batch([record(c, n) for n, c in enumerate(commits)]), _context())
-    marks = host().infrastructure.change_marks().marked()
+    marks = host().infrastructure.change_marks().marked(1_000)
     assert marks.streams == {stream_id(first), stream_id(second)}
     assert len(marks.marks) == 1
 
@@ -105,10 +105,26 @@ def test_digests_cannot_be_changed_or_deleted_once_kept() -> None:
     with pytest.raises(ClientError) as refused:
         s3.delete_object(Bucket=bucket, Key=key, VersionId=version["VersionId"])
     assert refused.value.response["Error"]["Code"] == "AccessDenied"
-    # A new version over it is possible but cannot be signed: verify refuses the digests.
+    # Past the bucket's policy (moto does not enforce it), a second version or a delete marker
+    # over a digest is still refused by verify; so is a forged digest under a fresh key.
     forged = {**one.to_json(), "heads": [], "tree_size": 0}
     s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(forged).encode())
+    assert "written 2 times" in (digested_heads()[1] or "")
+
+
+def test_a_hidden_or_unsigned_digest_fails_verify() -> None:
+    from handlers import bootstrap
+
+    accounts(10)
+    one = digest_now()
+    s3, bucket = boto3.client("s3"), bootstrap.settings().digest_bucket
+    forged = {**one.to_json(), "sequence": 2, "previous": one.digest_hash, "heads": []}
+    s3.put_object(
+        Bucket=bucket, Key=digest_key(2), Body=json.dumps({**forged, "tree_size": 0}).encode()
+    )
     assert "signature" in (digested_heads()[1] or "")
+    s3.delete_object(Bucket=bucket, Key=digest_key(2))  # a delete marker, no version removed
+    assert "delete marker" in (digested_heads()[1] or "")
 
 
 def test_a_consistent_reseal_is_reported_where_the_digest_disagrees() -> None:
@@ -186,6 +202,9 @@ CHANGES = [
     _set("digest.signature", "MEUCIQ" + "A" * 90),
     _set("stream_id", "Account-other"),
     _set("commits", []),
+    _set("version", True),
+    _set("leaf_index", 0.0),
+    _set("digest.sequence", "1"),
 ]
 
 

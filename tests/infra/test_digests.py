@@ -83,6 +83,23 @@ def test_only_the_digester_writes_digests_only_the_projector_evidence_and_nobody
             "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
             "Resource": objects(""),
         },
+        # Nor writes a key twice (a second version beside the locked one) ...
+        {
+            "Sid": "EveryKeyIsWrittenOnce",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "s3:PutObject",
+            "Resource": objects(""),
+            "Condition": {"Null": {"s3:if-none-match": "true"}},
+        },
+        # ... nor lets a lifecycle rule put delete markers over current versions.
+        {
+            "Sid": "NoLifecycleRules",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "s3:PutLifecycleConfiguration",
+            "Resource": {"Fn::GetAtt": [bucket_id, "Arn"]},
+        },
     ]
     for statement in expected:
         assert statement in statements
