@@ -13,13 +13,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from adapters.s3_objects import put_once
 from eventcore.digests import Digest, DigestTaken
 
 PREFIX = "digests/"
 _TOP = 10**12
-_TAKEN = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
 
 
 def digest_key(sequence: int) -> str:
@@ -42,18 +40,8 @@ class S3DigestStore:
 
     def put(self, digest: Digest) -> None:
         body = json.dumps(digest.to_json(), separators=(",", ":")).encode()
-        try:
-            self._client.put_object(
-                Bucket=self.bucket,
-                Key=digest_key(digest.sequence),
-                Body=body,
-                ContentType="application/json",
-                IfNoneMatch="*",
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in _TAKEN:
-                raise DigestTaken(f"digest {digest.sequence} is already kept") from error
-            raise
+        if not put_once(self._client, self.bucket, digest_key(digest.sequence), body):
+            raise DigestTaken(f"digest {digest.sequence} is already kept")
 
     def keys(self) -> list[str]:
         """Every digest's key, newest first; ValueError if a key was written twice or hidden

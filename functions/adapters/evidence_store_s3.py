@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from botocore.exceptions import ClientError
+from adapters.s3_objects import put_once
 
 PREFIX = "evidence/"
-_KEPT = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
 
 
 class S3Evidence:
@@ -25,15 +24,5 @@ class S3Evidence:
         sk = keys.get("sk", {}).get("N", "unknown")
         key = f"{PREFIX}{stream}/{sk}/{record.get('eventID', change.get('SequenceNumber'))}.json"
         body = json.dumps(record, default=str, separators=(",", ":")).encode()
-        try:
-            self._client.put_object(
-                Bucket=self._bucket,
-                Key=key,
-                Body=body,
-                ContentType="application/json",
-                IfNoneMatch="*",
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in _KEPT:
-                raise
+        put_once(self._client, self._bucket, key, body)  # a redelivery finds it kept
         return key

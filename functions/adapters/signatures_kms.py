@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from adapters.signature_ecdsa import EcdsaVerifier
 from eventcore.store import StoreUnavailable
+
+if TYPE_CHECKING:  # `cryptography` is imported when a signature is first checked, not at start
+    from adapters.signature_ecdsa import EcdsaVerifier
 
 ALGORITHM = "ECDSA_SHA_256"
 
@@ -54,6 +56,8 @@ class KmsPublicKey:
         return verifier is not None and verifier.verify(message, signature)
 
     def verifier(self) -> EcdsaVerifier | None:
+        from adapters.signature_ecdsa import EcdsaVerifier
+
         with self._lock:
             if self._verifier is None:
                 try:

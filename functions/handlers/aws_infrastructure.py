@@ -13,7 +13,6 @@ from adapters.digest_store_s3 import S3DigestStore
 from adapters.event_store_dynamodb import DynamoDBEventStore
 from adapters.evidence_store_s3 import S3Evidence
 from adapters.projection_slots_dynamodb import ActiveSlots
-from adapters.signature_ecdsa import EcdsaVerifier
 from adapters.signatures_kms import KmsPublicKey, KmsSigner
 from adapters.snapshot_store_s3 import S3SnapshotStore
 from adapters.views_dynamodb import DynamoDBViews
@@ -25,6 +24,7 @@ from hosting.names import read_model_env_var
 
 if TYPE_CHECKING:
     from adapters.integration_bus_eventbridge import EventBridgePublisher
+    from adapters.signature_ecdsa import EcdsaVerifier
     from adapters.view_store_dynamodb import DynamoDBViewStore
 
 V = TypeVar("V")
