@@ -15,6 +15,8 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from eventcore.digest_audit import DigestedHeads
+    from eventcore.digesting import Digester
+    from eventcore.digests import Digest
     from eventcore.signatures import Verifier
     from hosting.host import Host
 
@@ -59,13 +61,21 @@ def _configured() -> Iterator[None]:
 
 def register(app: typer.Typer, connect: Callable[[], Host], stream: Callable[..., str]) -> None:
     @app.command()
-    def digest() -> None:
+    def digest(
+        all_streams: Annotated[
+            bool,
+            typer.Option(
+                "--all",
+                help="sign every stream's head (streams from before digests, or marks lost)",
+            ),
+        ] = False,
+    ) -> None:
         """Sign the heads of the streams changed since the last digest, now."""
         from handlers.digester import digester
 
-        connect()
+        host = connect()
         with _configured():
-            made = digester().run()
+            made = _digest_every_stream(host, digester()) if all_streams else digester().run()
         if made is None:
             console.print("nothing changed since the last digest")
             return
@@ -74,6 +84,20 @@ def register(app: typer.Typer, connect: Callable[[], Host], stream: Callable[...
         )
 
     _register_proofs(app, connect, stream)
+
+
+def _digest_every_stream(host: Host, digester: Digester) -> Digest | None:
+    """Digests over every stream in the table, counted as they are kept (one per 2,000
+    streams); the last of them."""
+    made, heads = 0, 0
+    last: Digest | None = None
+    with console.status("signing every stream's head…") as status:
+        for last in digester.run_all(sorted(host.aggregates.store.stream_ids())):
+            made, heads = made + 1, heads + len(last.heads)
+            status.update(f"{made} digests, {heads} stream heads signed…")
+    if made:
+        console.print(f"{made} digests over {heads} streams")
+    return last
 
 
 def _register_proofs(

@@ -11,7 +11,14 @@ from typing import Any
 from adapters.projection_slots_dynamodb import SLOTS, SWITCH_TTL_SECONDS
 from eventcore.aggregates import Aggregates, AnyRepository, UnknownCategory
 from eventcore.categories import stream_id
-from eventcore.digest_audit import DigestedHeads, against_digests, missing_stream, recording
+from eventcore.digest_audit import (
+    DigestedHeads,
+    Seen,
+    against_digests,
+    missing_stream,
+    recording,
+    unsigned_head,
+)
 from eventcore.hashchain import ChainReport
 from eventcore.verification import verify_stream
 from handlers.aws_infrastructure import AwsInfrastructure
@@ -34,11 +41,13 @@ def verify_streams(
     aggregates: Aggregates,
     streams: list[str] | None = None,
     digested: DigestedHeads | None = None,
+    signed_before: str | None = None,
 ) -> Iterator[ChainReport]:
     """Each stream's chain, its latest snapshot against its events (for the categories an
     installed domain claims; any other stream's chain alone), and every head the digests
     signed against the table; with every stream (`streams` None), also each stream a digest
-    signed that the table no longer has."""
+    signed that the table no longer has. With `signed_before` (a recorded time), a head
+    recorded before it must be in a digest."""
     store = aggregates.store
     signed = digested.by_stream if digested is not None else {}
     found = sorted(store.stream_ids()) if streams is None else streams
@@ -47,10 +56,12 @@ def verify_streams(
             repository: AnyRepository | None = aggregates.repository(stream)
         except UnknownCategory:
             repository = None
-        hashes: dict[int, str] = {}
-        report = verify_stream(stream, recording(store.read(stream), hashes), repository)
+        seen = Seen()
+        report = verify_stream(stream, recording(store.read(stream), seen), repository)
         if report.ok and signed.get(stream):
-            report = against_digests(report, hashes, signed[stream])
+            report = against_digests(report, seen, signed[stream])
+        if report.ok and report.commits and digested is not None and signed_before:
+            report = unsigned_head(report, seen, signed.get(stream, []), signed_before)
         yield report
     if streams is None:
         present = set(found)

@@ -26,6 +26,10 @@ TABLE_REWRITE = (
     "dynamodb:PartiQLDelete",
     "dynamodb:PartiQLInsert",
 )
+# What would remove commits wholesale: dropping the table (it is retained and deletion-protected,
+# so no deployment calls it), or a time-to-live on a numeric attribute, which DynamoDB itself
+# would act on by deleting the commits it names.
+TABLE_DROP = ("dynamodb:DeleteTable", "dynamodb:UpdateTimeToLive")
 # Reading a read model: point reads, and listing accounts.
 READ_MODEL_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan")
 # Maintaining a read model: everything a projection (and a blue/green rebuild) writes.

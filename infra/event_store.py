@@ -47,8 +47,9 @@ class EventStore(Construct):
 
     def append_only(self, writer: iam.IRole) -> None:
         """The event table's resource policy: no principal (an administrator's `*` included)
-        updates or deletes a commit, by any API, and none but `writer` puts one. The way round
-        it, for a court order, is docs/deploy.md's break-glass procedure."""
+        updates or deletes a commit, by any API (a time-to-live or dropping the table
+        included), and none but `writer` puts one. The way round it, for a court order, is
+        docs/deploy.md's break-glass procedure."""
         # The ARN from the table's fixed name: a Ref to the table from its own policy would be
         # a circular dependency.
         table = cdk.Stack.of(self).format_arn(
@@ -56,6 +57,9 @@ class EventStore(Construct):
         )
         self.events.add_to_resource_policy(
             access.deny_to_all("CommitsAreNeverChanged", access.TABLE_REWRITE, [table])
+        )
+        self.events.add_to_resource_policy(
+            access.deny_to_all("CommitsAreNeverExpiredOrDropped", access.TABLE_DROP, [table])
         )
         self.events.add_to_resource_policy(
             access.deny_to_all("OnlyCommandsAppend", ["dynamodb:PutItem"], [table], unless=writer)

@@ -84,14 +84,21 @@ class Monitoring(Construct):
 
     def watch_snapshots(self) -> None:
         """A load ignores (and counts) a snapshot that is not on its stream's chain: a fault, or
-        someone who can write the snapshot bucket trying to change a balance."""
+        someone who can write the snapshot bucket trying to change a balance. The projector
+        counts a snapshot it could not write (loads stay correct, and grow longer)."""
         self._row(
             self._alarm(
                 "snapshot-rejected",
                 _service_metric("SnapshotRejected"),
                 threshold=0,
                 description="A snapshot did not match its stream's commits and was ignored",
-            )
+            ),
+            self._alarm(
+                "snapshot-write-failed",
+                _service_metric("SnapshotWriteFailed"),
+                threshold=0,
+                description="The projector could not write or sign a snapshot",
+            ),
         )
 
     def watch_tampering(self) -> None:

@@ -46,9 +46,12 @@ class S3SnapshotStore:
         ).encode()
         folder = self._folder(snapshot.stream_id)
         for key in (f"{folder}{snapshot.version:0{_WIDTH}d}.json", f"{folder}latest.json"):
-            self._client.put_object(
-                Bucket=self._bucket, Key=key, Body=body, ContentType="application/json"
-            )
+            try:
+                self._client.put_object(
+                    Bucket=self._bucket, Key=key, Body=body, ContentType="application/json"
+                )
+            except (ClientError, BotoCoreError) as error:
+                raise StoreUnavailable(f"snapshot bucket {self._bucket}: {error}") from error
 
     def _folder(self, stream_id: str) -> str:
         return f"{self._prefix}{stream_id}/"

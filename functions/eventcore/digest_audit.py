@@ -1,6 +1,10 @@
 """Comparing the event table with what the digests signed: every head a digest signed must
 still be in the table, at its version, with its hash. A chain re-sealed after the digest, a
-stream cut short or deleted, all show as a head the table no longer has."""
+stream cut short or deleted, all show as a head the table no longer has.
+
+The other way round, a commit no digest signed is only as safe as the table: one recorded
+before a cut-off (the digests' usual lag, plus margin) that no digest covers yet means a lost
+change mark, a stalled digester, or a stream from before digests; it is reported too."""
 
 from __future__ import annotations
 
@@ -39,18 +43,27 @@ class DigestedHeads:
         return heads
 
 
-def recording(commits: Iterable[Commit], hashes: dict[int, str]) -> Iterator[Commit]:
-    """`commits` as they pass, noting each one's hash by the version it ends at."""
+@dataclass
+class Seen:
+    """What a verify pass noted of a stream's commits: each one's hash by the version it ends
+    at, and when the newest was recorded."""
+
+    hashes: dict[int, str] = field(default_factory=dict)
+    newest_recorded_at: str = ""
+
+
+def recording(commits: Iterable[Commit], seen: Seen) -> Iterator[Commit]:
+    """`commits` as they pass, noted in `seen`."""
     for commit in commits:
-        hashes[commit.last_version] = commit.hash
+        seen.hashes[commit.last_version] = commit.hash
+        seen.newest_recorded_at = commit.recorded_at
         yield commit
 
 
-def against_digests(
-    report: ChainReport, hashes: dict[int, str], signed: Sequence[Signed]
-) -> ChainReport:
+def against_digests(report: ChainReport, seen: Seen, signed: Sequence[Signed]) -> ChainReport:
     """`report` (of an intact chain), or one broken at the first signed head the table no
     longer holds as it was signed."""
+    hashes = seen.hashes
     for entry in sorted(signed, key=lambda s: (s.head.version, s.sequence)):
         head = entry.head
         if head.version > report.last_version:
@@ -69,6 +82,25 @@ def against_digests(
             report.stream_id, report.commits, report.last_version, head.version, problem
         )
     return report
+
+
+def unsigned_head(
+    report: ChainReport, seen: Seen, signed: Sequence[Signed], cutoff: str
+) -> ChainReport:
+    """`report` (of a chain that matches its digests), or one broken at its head when no digest
+    signed it although it was recorded before `cutoff` (the same textual form as commits')."""
+    newest_signed = max((s.head.version for s in signed), default=0)
+    if newest_signed >= report.last_version or not seen.newest_recorded_at < cutoff:
+        return report
+    after = f"after version {newest_signed} " if newest_signed else ""
+    problem = (
+        f"no digest signed the commits {after}(the newest, version {report.last_version},"
+        f" was recorded at {seen.newest_recorded_at}): a change mark lost or a digester behind;"
+        " `esctl digest --all` signs every stream's head"
+    )
+    return ChainReport(
+        report.stream_id, report.commits, report.last_version, newest_signed + 1, problem
+    )
 
 
 def missing_stream(stream_id: str, signed: Sequence[Signed]) -> ChainReport:

@@ -9,8 +9,9 @@ the other starts over from the new latest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import Protocol
 
 from eventcore.digests import Digest, DigestStore, DigestTaken, Head, unsigned_digest
@@ -71,8 +72,22 @@ class Digester:
         wanted = sorted(marked.streams | set(streams))
         if not wanted:
             return None
+        heads = self._heads(wanted)
+        digest = self._keep(heads)
+        self.marks.clear(marked.marks)
+        return digest
+
+    def run_all(self, streams: Iterable[str]) -> Iterator[Digest]:
+        """Digest every one of `streams` (all the table's, say), `max_streams` heads a digest:
+        for streams written before digests were kept, or whose change marks were lost."""
+        remaining = iter(streams)
+        while chunk := sorted(islice(remaining, self.max_streams)):
+            if heads := self._heads(chunk):
+                yield self._keep(heads)
+
+    def _heads(self, streams: Sequence[str]) -> list[Head]:
         heads, unreadable = [], []
-        for stream in wanted:
+        for stream in streams:
             try:
                 commit = self.store.newest_commit(stream)
             except UNREADABLE:
@@ -80,11 +95,9 @@ class Digester:
                 continue
             if commit is not None:
                 heads.append(Head(stream, commit.last_version, commit.hash))
-        digest = self._keep(heads)
-        self.marks.clear(marked.marks)
         if unreadable:
             self.marks.mark(unreadable)  # tried again next run; verify reports the item
-        return digest
+        return heads
 
     def _keep(self, heads: Sequence[Head]) -> Digest:
         for _ in range(self.max_attempts):

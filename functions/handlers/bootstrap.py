@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from handlers.aws_infrastructure import AwsInfrastructure
 from handlers.settings import Settings
-from handlers.snapshot_alarms import snapshot_rejected
+from handlers.snapshot_alarms import snapshot_failed, snapshot_rejected
 from hosting.host import Host
 from httpkernel.openapi import ApiInfo
 from installed_domains import DOMAINS
@@ -66,6 +66,7 @@ def aws_host(catalogue: Catalogue = DOMAINS) -> Host:
         api=api_info,
         authentication=lambda: settings().authentication(),
         snapshot_rejected=snapshot_rejected,
+        snapshot_failed=snapshot_failed,
     )
 
 

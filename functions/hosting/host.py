@@ -25,6 +25,7 @@ from eventcore.read_models import ReadModel, ViewReader
 from eventcore.repository import Repository
 from eventcore.signed_snapshots import SignedSnapshots
 from eventcore.snapshots import Snapshot, SnapshotStore
+from eventcore.store import StoreUnavailable
 from hosting.catalogue import Catalogue
 from hosting.domain import Domain
 from hosting.infrastructure import Infrastructure
@@ -68,9 +69,11 @@ class Host:
         api: ApiInfo | Callable[[], ApiInfo] | None = None,
         authentication: Callable[[], Authentication] = Authentication,
         snapshot_rejected: Callable[[Snapshot, str], None] | None = None,
+        snapshot_failed: Callable[[str, int, StoreUnavailable], None] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.snapshot_rejected = snapshot_rejected
+        self.snapshot_failed = snapshot_failed
         self.infrastructure = infrastructure
         self.clock = clock
         self.new_id = new_id
@@ -199,7 +202,9 @@ class Host:
             # has checked against the view's hash chain.
             snapshots = None
             if position == 0 and every is not None and repository.snapshots is not None:
-                snapshots = SnapshotWriter(repository, repository.snapshots, every)
+                snapshots = SnapshotWriter(
+                    repository, repository.snapshots, every, failed=self.snapshot_failed
+                )
             projectors.append(
                 StreamProjector(
                     views=self.infrastructure.view_store(model),

@@ -101,3 +101,7 @@ def test_a_commit_is_proved_by_a_signed_digest_and_checked_offline(stack: Stack,
     assert audited.returncode == 0, audited.stderr
     assert "against" in audited.stdout
     assert "digests" in audited.stdout
+    every = stack.esctl("digest", "--all")  # every stream's head, changed or not
+    assert every.returncode == 0, every.stderr
+    assert "streams" in every.stdout
+    assert "digest " in every.stdout

@@ -45,12 +45,12 @@ def accounts(*balances: int) -> list[str]:
     return made
 
 
-def problems() -> dict[str, str]:
+def problems(signed_before: str | None = None) -> dict[str, str]:
     digested, problem = digested_heads()
     assert problem is None
     return {
         r.stream_id: f"version {r.broken_at}: {r.reason}"
-        for r in verify_streams(host().aggregates, None, digested)
+        for r in verify_streams(host().aggregates, None, digested, signed_before)
         if not r.ok
     }
 
@@ -90,6 +90,38 @@ def test_a_digest_signs_the_changed_heads_and_chains_to_the_one_before() -> None
     assert digested is not None
     assert digested.digests == 2
     assert problems() == {}
+
+
+def test_a_head_no_digest_signed_is_reported_once_it_is_older_than_the_lag() -> None:
+    from handlers.digester import digester
+
+    (signed,) = accounts(10)
+    unmarked = funded(20)  # its change mark lost: no digest will sign it by itself
+    digest_now()
+    post(f"/accounts/{signed}/deposits", {"amount": 1})  # after the digest, not marked either
+    assert problems(signed_before="2000-01-01T00:00:00.000000Z") == {}  # within the lag
+    late = problems(signed_before="9999-01-01T00:00:00.000000Z")
+    assert set(late) == {stream_id(signed), stream_id(unmarked)}
+    assert late[stream_id(unmarked)].startswith("version 1: no digest signed the commits (")
+    assert late[stream_id(signed)].startswith("version 3: no digest signed the commits after")
+    made = list(digester().run_all(sorted(host().aggregates.store.stream_ids())))
+    assert [len(d.heads) for d in made] == [2]
+    assert problems(signed_before="9999-01-01T00:00:00.000000Z") == {}
+
+
+def test_signing_every_stream_takes_one_digest_per_max_streams() -> None:
+    from handlers.digester import digester
+
+    made = [stream_id(a) for a in (funded(n) for n in (1, 2, 3, 4, 5))]
+    run = digester()
+    run.max_streams = 2
+    digests = list(run.run_all(sorted(made)))
+    assert [[h.stream_id for h in d.heads] for d in digests] == [
+        sorted(made)[0:2],
+        sorted(made)[2:4],
+        sorted(made)[4:],
+    ]
+    assert [d.sequence for d in digests] == [1, 2, 3]
 
 
 def test_digests_cannot_be_changed_or_deleted_once_kept() -> None:

@@ -137,6 +137,30 @@ def test_snapshots_are_written_every_n_versions(monkeypatch):
     assert post(f"/accounts/{account}/deposits", {"amount": 1}).json["balance"] == 7
 
 
+def test_a_snapshot_it_cannot_sign_holds_nothing_back(monkeypatch, capsys):
+    # The signing key out of reach (KMS down or denying: moto signs even with a disabled key,
+    # so the call itself fails here) costs the snapshot, not the batch: the read model moves
+    # on, nothing is retried, and the miss is counted.
+    from botocore.exceptions import EndpointConnectionError
+
+    def unreachable(**_: object) -> None:
+        raise EndpointConnectionError(endpoint_url="https://kms.eu-west-1.amazonaws.com")
+
+    monkeypatch.setenv("SNAPSHOT_EVERY", "3")
+    bootstrap.settings.cache_clear()
+    monkeypatch.setattr(bootstrap.client("kms"), "sign", unreachable)
+    stream = reader()
+    account = funded(1)
+    for _ in range(2):
+        post(f"/accounts/{account}/deposits", {"amount": 1})
+    capsys.readouterr()
+    assert project(stream.poll()) == {"batchItemFailures": []}
+    assert '"SnapshotWriteFailed":[1.0]' in capsys.readouterr().out
+    assert get(f"/accounts/{account}").json["balance"] == 3
+    listed = boto3.client("s3").list_objects_v2(Bucket=bootstrap.settings().snapshot_bucket)
+    assert listed.get("KeyCount") == 0
+
+
 def test_a_poison_stream_is_parked_on_dynamodb_and_replay_heals_it():
     import threading
 

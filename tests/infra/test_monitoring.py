@@ -75,6 +75,13 @@ def test_rejected_snapshots(dev: Synth) -> None:
     assert (props["Threshold"], props["ComparisonOperator"]) == (0, "GreaterThanThreshold")
 
 
+def test_snapshots_not_written(dev: Synth) -> None:
+    # The projector goes on without the snapshot (the bucket or signing key out of reach).
+    props = alarm(dev, "SnapshotWriteFailed", service="ledger")
+    assert (props["Namespace"], props["Statistic"]) == ("Ledger", "Sum")
+    assert (props["Threshold"], props["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
 def test_parked_streams(dev: Synth) -> None:
     props = alarm(dev, "StreamsParked", service="ledger")
     assert (props["Namespace"], props["Statistic"]) == ("Ledger", "Sum")
@@ -109,9 +116,9 @@ def test_every_alarm_notifies_the_topic_and_is_on_the_dashboard(stage_synth: Syn
     topic = stage_synth.one("AWS::SNS::Topic")[0]
     alarms = stage_synth.of_type("AWS::CloudWatch::Alarm")
     # Errors and throttles of 5 functions, iterator age and dead letters of 2 stream consumers,
-    # parked streams, unclaimed records, rejected snapshots, changed or removed commits, API
-    # 5xx, failed integration events, the example subscription's DLQ.
-    assert len(alarms) == 5 * 2 + 2 * 2 + 7
+    # parked streams, unclaimed records, rejected snapshots, snapshots not written, changed or
+    # removed commits, API 5xx, failed integration events, the example subscription's DLQ.
+    assert len(alarms) == 5 * 2 + 2 * 2 + 8
     _, dashboard = stage_synth.one("AWS::CloudWatch::Dashboard")
     assert dashboard["Properties"]["DashboardName"] == f"Ledger-{stage_synth.stage}"
     body = flatten(dashboard["Properties"]["DashboardBody"])

@@ -187,6 +187,13 @@ def test_the_event_table_policy_makes_it_append_only_for_every_principal(
             "Resource": arn,
         },
         {
+            "Sid": "CommitsAreNeverExpiredOrDropped",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": ["dynamodb:DeleteTable", "dynamodb:UpdateTimeToLive"],
+            "Resource": arn,
+        },
+        {
             "Sid": "OnlyCommandsAppend",
             "Effect": "Deny",
             "Principal": {"AWS": "*"},
