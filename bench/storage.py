@@ -184,7 +184,7 @@ def run(context: Context) -> Result:
         "open": ["AccountOpened"],
         "deposit": ["Deposited"],
         "withdrawal": ["Withdrawn"],
-        "transfer": ["TransferSent", "TransferReceived"],
+        "transfer": ["TransferCreated", "TransferSent", "TransferReceived"],
     }
     worst_units = {
         command: sum(write_units(worst_bytes[kind], transactional=True) for kind in kinds)

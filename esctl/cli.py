@@ -28,7 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from application.callers import Role
-from esctl import ledger_proofs
+from esctl import ledger_proofs, ledger_transfers
 from esctl.connection import Target, configure
 from eventcore.commits import format_time
 from installed_domains import DOMAINS
@@ -645,3 +645,4 @@ def schemas(
 
 
 ledger_proofs.register(app, _connect, _stream)
+ledger_transfers.register(app, _connect)

@@ -153,6 +153,9 @@ def _http_functions(
 
 # The stack digests every minute; locally every few seconds, so a proof is soon possible.
 DIGEST_INTERVAL_SECONDS = 5.0
+# The domains' jobs run every minute on AWS; locally every 2 s (a transfer's expiry is then
+# recorded within a few seconds of its deadline, once its view is projected).
+JOBS_INTERVAL_SECONDS = 2.0
 
 
 def start(
@@ -169,7 +172,7 @@ def start(
     aws = _provision(host, aws_port)
     env = {**local_environment(aws.aws_url), **aws.env}
     # Imported only now: the handlers build their clients lazily, from this environment.
-    from handlers import bootstrap, digester, projector, publisher
+    from handlers import bootstrap, digester, jobs, projector, publisher
 
     route, closers = _http_functions(containers, env)
     gateway = serve(host, port, route, log, aws.authority)
@@ -188,6 +191,7 @@ def start(
         _consume(stack, aws, "projector", projector.handler, log),
         _consume(stack, aws, "publisher", publisher.handler, log),
         _schedule(stack, "digester", digester.handler, DIGEST_INTERVAL_SECONDS, log),
+        _schedule(stack, "jobs", jobs.handler, JOBS_INTERVAL_SECONDS, log),
     ]
     follow = f"esctl --endpoint-url {aws.aws_url} tail"
     log(f"Event bus    {env[EVENT_BUS_ENV_VAR]} (follow it: {follow})")

@@ -79,10 +79,11 @@ def deny_to_all(
     actions: Sequence[str],
     resources: Sequence[str],
     *,
-    unless: iam.IRole | None = None,
+    unless: Sequence[iam.IRole] = (),
 ) -> iam.PolicyStatement:
-    """A resource policy's Deny to every principal (unless the one role `unless`): what no IAM
-    grant, however broad, can then undo."""
+    """A resource policy's Deny to every principal (but the roles `unless`): what no IAM grant,
+    however broad, can then undo."""
+    arns = [role.role_arn for role in unless]
     return iam.PolicyStatement(
         sid=sid,
         effect=iam.Effect.DENY,
@@ -90,6 +91,8 @@ def deny_to_all(
         actions=list(actions),
         resources=list(resources),
         conditions=(
-            {"ArnNotEquals": {"aws:PrincipalArn": unless.role_arn}} if unless is not None else None
+            {"ArnNotEquals": {"aws:PrincipalArn": arns[0] if len(arns) == 1 else arns}}
+            if arns
+            else None
         ),
     )

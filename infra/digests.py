@@ -9,8 +9,6 @@ later, signs their heads. That is why the schedule has no dead-letter queue.
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
@@ -21,6 +19,7 @@ from infra.buckets import private_bucket
 from infra.config import StackConfig
 from infra.lambda_factory import FunctionFactory
 from infra.resources import digest_key_alias
+from infra.schedules import every_minute
 from infra.signing_keys import SigningKey
 
 DIGEST_PREFIX = "digests/"
@@ -62,27 +61,17 @@ class DigestLedger(Construct):
     def add_digester(self, functions: FunctionFactory) -> lambda_.Function:
         """The digester, run every minute, with the only right to sign digests and to write
         them; one at a time (a second would only race it for the same sequence)."""
-        function = functions.create(
+        function = every_minute(
             self,
+            functions,
             "Digester",
+            rule_id="EveryMinute",
             name="digester",
             handler="handlers.digester.handler",
             description="Signs the heads of the streams changed in the last minute",
-            reserved_concurrency=1,
-            timeout=cdk.Duration.seconds(60),
-        )
-        rule = events.Rule(
-            self, "EveryMinute", schedule=events.Schedule.rate(cdk.Duration.minutes(1))
-        )
-        rule.add_target(targets.LambdaFunction(function, retry_attempts=0))
-        # Nor does Lambda retry or queue a run: the next minute's run does the same work.
-        function.configure_async_invoke(retry_attempts=0, max_event_age=cdk.Duration.seconds(60))
-        checkov.skip(
-            function,
-            "CKV_AWS_116",
-            "Run every minute by its schedule; a failed run leaves its streams marked and the"
-            " next run a minute later signs them, so a dead-letter queue would hold nothing to act"
-            " on.",
+            why_no_dead_letters="Run every minute by its schedule; a failed run leaves its streams"
+            " marked and the next run a minute later signs them, so a dead-letter queue would hold"
+            " nothing to act on.",
         )
         role = function.role
         if role is None:  # the function factory gives every function a role of its own
@@ -115,7 +104,7 @@ class DigestLedger(Construct):
         )
         self.bucket.add_to_resource_policy(
             access.deny_to_all(
-                "OnlyTheProjectorKeepsEvidence", ["s3:PutObject"], [evidence], unless=keeper
+                "OnlyTheProjectorKeepsEvidence", ["s3:PutObject"], [evidence], unless=[keeper]
             )
         )
         everything_else = iam.PolicyStatement(
@@ -157,6 +146,6 @@ class DigestLedger(Construct):
         digests = self.bucket.arn_for_objects(f"{DIGEST_PREFIX}*")
         self.bucket.add_to_resource_policy(
             access.deny_to_all(
-                "OnlyTheDigesterWritesDigests", ["s3:PutObject"], [digests], unless=role
+                "OnlyTheDigesterWritesDigests", ["s3:PutObject"], [digests], unless=[role]
             )
         )

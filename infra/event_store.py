@@ -45,10 +45,10 @@ class EventStore(Construct):
         resources = [table.table_arn for table in self.tables]
         access.allow(grantee, access.TABLE_READ + access.TABLE_APPEND, resources)
 
-    def append_only(self, writer: iam.IRole) -> None:
+    def append_only(self, writers: list[iam.IRole]) -> None:
         """The event table's resource policy: no principal (an administrator's `*` included)
         updates or deletes a commit, by any API (a time-to-live or dropping the table
-        included), and none but `writer` puts one. The way round it, for a court order, is
+        included), and none but `writers` puts one. The way round it, for a court order, is
         docs/deploy.md's break-glass procedure."""
         # The ARN from the table's fixed name: a Ref to the table from its own policy would be
         # a circular dependency.
@@ -62,7 +62,7 @@ class EventStore(Construct):
             access.deny_to_all("CommitsAreNeverExpiredOrDropped", access.TABLE_DROP, [table])
         )
         self.events.add_to_resource_policy(
-            access.deny_to_all("OnlyCommandsAppend", ["dynamodb:PutItem"], [table], unless=writer)
+            access.deny_to_all("OnlyCommandsAppend", ["dynamodb:PutItem"], [table], unless=writers)
         )
 
     def grant_read_events(self, grantee: iam.IGrantable) -> None:

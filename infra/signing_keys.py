@@ -44,7 +44,7 @@ class SigningKey(Construct):
         """The one principal that may sign (call once)."""
         access.allow(signer, ("kms:Sign",), [self.key.key_arn])
         self.key.add_to_resource_policy(
-            access.deny_to_all("OnlyTheSignerSigns", ["kms:Sign"], ["*"], unless=signer)
+            access.deny_to_all("OnlyTheSignerSigns", ["kms:Sign"], ["*"], unless=[signer])
         )
 
     def allow_checking_by(self, grantee: iam.IGrantable) -> None:

@@ -14,6 +14,7 @@ from infra.config import StackConfig
 from infra.digests import DigestLedger
 from infra.event_store import EventStore
 from infra.integration import IntegrationBus, publisher_options
+from infra.jobs import add_jobs
 from infra.lambda_factory import FunctionFactory
 from infra.monitoring import Monitoring
 from infra.read_models import ReadModels
@@ -106,6 +107,7 @@ class LedgerStack(cdk.Stack):
             EVENT_BUS_ENV_VAR, self.integration.bus.event_bus_name
         )
         self.digester = self.digests.add_digester(functions)
+        self.jobs = add_jobs(self, functions) if catalogue.jobs() else None
         self._grant()
         self.monitoring = self._monitor(config)
         for output_id, value in self._outputs().items():
@@ -145,11 +147,18 @@ class LedgerStack(cdk.Stack):
         # Commands append events and never update or delete one; the table's own policy makes
         # that AWS's rule, for every principal, not only this stack's grants.
         event_store.grant_append(api.command_function)
-        writer = api.command_function.role
-        if writer is None:  # the function factory gives every function a role of its own
-            raise ValueError("the command function has no role")
-        event_store.append_only(writer)
-        snapshots.grant_read(api.command_function)
+        # So do the domains' jobs (an expiry is a command the system sends), which find their
+        # work in the read models.
+        writers = [api.command_function, *([self.jobs] if self.jobs else [])]
+        for writer in writers[1:]:
+            event_store.grant_append(writer)
+            read_models.grant_read(writer)
+        roles = [w.role for w in writers]
+        if None in roles:  # the function factory gives every function a role of its own
+            raise ValueError("a function that appends has no role")
+        event_store.append_only([r for r in roles if r is not None])
+        for writer in writers:
+            snapshots.grant_read(writer)
         # Queries only read.
         event_store.grant_read_events(api.query_function)
         snapshots.grant_read(api.query_function)
@@ -167,7 +176,7 @@ class LedgerStack(cdk.Stack):
         self.snapshot_key.allow_signing_by(signer)
         # It also keeps the old image of any commit changed or removed, where nobody can edit it.
         self.digests.keep_evidence_by(signer)
-        for loader in (api.command_function, api.query_function, projector.function):
+        for loader in (*writers, api.query_function, projector.function):
             self.snapshot_key.allow_checking_by(loader)
         access.allow_put_metric_data(projector.function, METRICS_NAMESPACE)
         # The digester reads each marked stream's newest commit, clears the marks it signed and
@@ -184,6 +193,8 @@ class LedgerStack(cdk.Stack):
         monitoring.watch_function(self.api.command_function, "command")
         monitoring.watch_function(self.api.query_function, "query")
         monitoring.watch_function(self.digester, "digester")
+        if self.jobs is not None:
+            monitoring.watch_function(self.jobs, "jobs")
         monitoring.watch_stream_consumer(self.projector)
         monitoring.watch_parked_streams()
         monitoring.watch_unclaimed_records()

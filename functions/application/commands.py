@@ -40,6 +40,7 @@ class CommandRunner:
         *,
         authorize: Authorize | None = None,
         if_match: str | None = None,
+        new: Sequence[str] = (),
     ) -> Outcome:
         """Decide `decide` over `stream_ids` and append the result with a receipt of
         `respond`'s answer, or answer what the key's first run answered.
@@ -48,7 +49,8 @@ class CommandRunner:
         else could say that a stream exists. `if_match` names the stream the request's If-Match
         is about (None: the command takes none). A stream that does not exist is left to
         `decide` to refuse, whatever version the caller expected, so that it reads as not found
-        rather than as a mismatch.
+        rather than as a mismatch. `new` names streams the command creates under an id it has
+        just made (read as empty, without a request).
         """
         checked = _checking(decide, stream_ids, if_match, request.if_match, authorize)
         expires_at = int((self.clock() + self.receipt_ttl).timestamp())
@@ -63,7 +65,7 @@ class CommandRunner:
         try:
             # A mismatch found on a cached state is judged again on fresh state, as every
             # refusal is.
-            self.aggregates.execute(stream_ids, checked, self.meta(request), receipt)
+            self.aggregates.execute(stream_ids, checked, self.meta(request), receipt, new)
         except DuplicateRequest as duplicate:
             return replay(duplicate.receipt, request)
         except DomainError:

@@ -4,7 +4,7 @@ optimistic-concurrency loop that decides and appends across any of their streams
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from eventcore.categories import ByCategory
@@ -84,15 +84,19 @@ class Aggregates:
         decide: Decide,
         meta: CommitMeta,
         receipt: ReceiptOf | None = None,
+        new: Collection[str] = (),
     ) -> tuple[AnyLoaded, ...]:
         """Decide across one or more streams and append every resulting commit atomically.
 
+        Streams in `new` are ones the command creates under an id it has just made: they are
+        taken as empty without a read (the write's condition still refuses one that exists).
         Raises whatever `decide` raises, `DuplicateRequest` from the store, or the last
         `ConcurrencyError` when every attempt lost its race.
         """
         repositories = [self.repository(s) for s in stream_ids]
         with self._locks.holding(stream_ids):
-            return _Attempts(self, repositories, decide, meta, receipt).run(stream_ids)
+            attempts = _Attempts(self, repositories, decide, meta, receipt)
+            return attempts.run(stream_ids, frozenset(new))
 
 
 class _Attempts:
@@ -113,8 +117,8 @@ class _Attempts:
         self.meta = meta
         self.receipt = receipt
 
-    def run(self, stream_ids: Sequence[str]) -> tuple[AnyLoaded, ...]:
-        loaded, cached = self._load_all(stream_ids)
+    def run(self, stream_ids: Sequence[str], new: frozenset[str]) -> tuple[AnyLoaded, ...]:
+        loaded, cached = self._load_all(stream_ids, new)
         refreshed: set[str] = set()
         for attempt in range(1, self.max_attempts + 1):
             try:
@@ -146,11 +150,16 @@ class _Attempts:
             return after
         raise AssertionError("unreachable: the loop returns or raises")
 
-    def _load_all(self, stream_ids: Sequence[str]) -> tuple[tuple[AnyLoaded, ...], bool]:
+    def _load_all(
+        self, stream_ids: Sequence[str], new: frozenset[str]
+    ) -> tuple[tuple[AnyLoaded, ...], bool]:
         """The streams' states, and whether any came from the cache."""
         loaded: list[AnyLoaded] = []
         cached = False
         for repository, stream_id in zip(self.repositories, stream_ids, strict=True):
+            if stream_id in new:
+                loaded.append(repository.empty(stream_id))
+                continue
             hit = repository.cache.get(stream_id) if repository.cache is not None else None
             cached = cached or hit is not None
             loaded.append(hit or repository.load(stream_id))

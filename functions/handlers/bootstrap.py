@@ -12,10 +12,11 @@ import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from application.requests import Clock
 from handlers.aws_infrastructure import AwsInfrastructure
 from handlers.settings import Settings
 from handlers.snapshot_alarms import snapshot_failed, snapshot_rejected
-from hosting.host import Host
+from hosting.host import Host, utc_now
 from httpkernel.openapi import ApiInfo
 from installed_domains import DOMAINS
 
@@ -58,11 +59,12 @@ def api_info() -> ApiInfo:
     return dataclasses.replace(API, authorization=settings().api_authorization)
 
 
-def aws_host(catalogue: Catalogue = DOMAINS) -> Host:
+def aws_host(catalogue: Catalogue = DOMAINS, clock: Clock = utc_now) -> Host:
     """The domains on the AWS resources the settings name (the real ones, or moto's)."""
     return Host(
         catalogue,
         AwsInfrastructure(settings, client),
+        clock=clock,
         api=api_info,
         authentication=lambda: settings().authentication(),
         snapshot_rejected=snapshot_rejected,

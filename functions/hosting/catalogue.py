@@ -9,7 +9,7 @@ from typing import Any
 
 from eventcore.categories import ByCategory
 from eventcore.read_models import ReadModel
-from hosting.domain import Domain
+from hosting.domain import Domain, Job
 
 
 class Catalogue:
@@ -52,6 +52,10 @@ class Catalogue:
                 return domain, model
         known = ", ".join(m.name for _, m in self.read_models()) or "none"
         raise KeyError(f"no read model is named {name!r}; known: {known}")
+
+    def jobs(self) -> list[tuple[Domain[Any], Job[Any]]]:
+        """Every domain's scheduled jobs, in domain order."""
+        return [(domain, job) for domain in self.domains for job in domain.jobs]
 
     def sources(self) -> list[str]:
         """The integration sources, in domain order."""

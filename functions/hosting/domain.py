@@ -25,6 +25,22 @@ Service = TypeVar("Service")
 RouteFactory = Callable[[Callable[[], Service]], "Router"]
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+JOB_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Job(Generic[Service]):
+    """Work the platform runs on a schedule, on the domain's service: every minute on AWS, every
+    few seconds under `make run` (expiring what is past its deadline, say). `run` answers how
+    many things it acted on; it must be safe to run twice, or at the same time as commands, as
+    every command is (decide on streams, write with conditions)."""
+
+    name: str
+    run: Callable[[Service], int]
+
+    def __post_init__(self) -> None:
+        if not JOB_NAME_PATTERN.match(self.name):
+            raise ValueError(f"job name {self.name!r}: lower-case letters, digits and -")
 
 
 @dataclass(frozen=True)
@@ -38,6 +54,7 @@ class Domain(Generic[Service]):
       through `integration`.
     - `service`: builds the domain's application service (its use cases) from the platform.
     - `routes`: its HTTP routes, on the service.
+    - `jobs`: what the platform runs on the service on a schedule.
 
     Snapshots are written as the category's first read model is projected (the projector has
     checked those commits against the view's hash chain), so snapshots need a read model.
@@ -53,6 +70,7 @@ class Domain(Generic[Service]):
     read_models: tuple[ReadModel[Any], ...] = ()
     integration: IntegrationFeed | None = None
     snapshot_every: int | None = 100
+    jobs: tuple[Job[Service], ...] = ()
     description: str = ""
 
     def __post_init__(self) -> None:

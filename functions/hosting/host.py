@@ -114,7 +114,8 @@ class Host:
                 store=store,
                 registry=d.registry,
                 decider=d.decider,
-                snapshots=snapshots,
+                # A category never snapshotted is never looked for in the bucket either.
+                snapshots=snapshots if d.snapshot_every is not None else None,
                 codec=d.codec,
                 cache=StateCache(size) if size else None,
                 rejected=self.snapshot_rejected,

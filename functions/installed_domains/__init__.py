@@ -8,6 +8,7 @@ docs/extending.md).
 from __future__ import annotations
 
 from domains.accounts.domain import ACCOUNTS
+from domains.transfers.domain import TRANSFERS
 from hosting.catalogue import Catalogue
 
-DOMAINS = Catalogue([ACCOUNTS])
+DOMAINS = Catalogue([ACCOUNTS, TRANSFERS])

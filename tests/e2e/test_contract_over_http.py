@@ -27,6 +27,9 @@ def test_the_readme_walkthrough(api: Api):
         "owner": "Ada",
         "currency": "EUR",
         "balance": 1500,
+        "available": 1500,
+        "pending_debits": 0,
+        "pending_credits": 0,
         "status": "open",
         "version": 3,
     }

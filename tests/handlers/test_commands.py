@@ -80,7 +80,8 @@ def test_transfer_writes_both_sides():
     source, target = funded(500), open_account()
     reply = post("/transfers", {"from_account": source, "to_account": target, "amount": 200})
     assert reply.status == 201
-    assert set(reply.json) == {"transfer_id", "from_version", "to_version"}
+    assert set(reply.json) == {"transfer_id", "status", "from_version", "to_version"}
+    assert reply.json["status"] == "posted"
     assert (reply.json["from_version"], reply.json["to_version"]) == (3, 2)
     sent, received = events_of(source)[-1], events_of(target)[-1]
     assert sent["type"] == "TransferSent"

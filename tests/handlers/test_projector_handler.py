@@ -62,7 +62,9 @@ def test_listing_pages_through_the_read_model():
         page = get("/accounts", **query).json
         seen += [a["account_id"] for a in page["accounts"]]
         assert all(
-            set(a) == {"account_id", "owner", "currency", "balance", "status", "version"}
+            set(a)
+            == {"account_id", "owner", "currency", "balance", "status", "version"}
+            | {"available", "pending_debits", "pending_credits"}
             for a in page["accounts"]
         )
         cursor = page["next_cursor"]

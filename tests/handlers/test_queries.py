@@ -21,6 +21,9 @@ def test_strong_read_folds_the_event_store():
         "owner": "Ada",
         "currency": "EUR",
         "balance": 250,
+        "available": 250,
+        "pending_debits": 0,
+        "pending_credits": 0,
         "status": "open",
         "version": 2,
     }
@@ -150,29 +153,33 @@ def test_openapi_document_is_valid_and_lists_every_route():
 
 
 OPERATIONS = {
-    ("post", "/accounts"): "openAccount",
-    ("post", "/accounts/{account_id}/deposits"): "deposit",
-    ("post", "/accounts/{account_id}/withdrawals"): "withdraw",
-    ("post", "/transfers"): "transfer",
-    ("post", "/accounts/{account_id}/close"): "closeAccount",
-    ("get", "/accounts/{account_id}"): "getAccount",
-    ("get", "/accounts/{account_id}/events"): "getAccountEvents",
-    ("get", "/accounts/{account_id}/state"): "getAccountState",
-    ("get", "/accounts"): "listAccounts",
+    ("post", "/accounts"): ("openAccount", "accounts"),
+    ("post", "/accounts/{account_id}/deposits"): ("deposit", "accounts"),
+    ("post", "/accounts/{account_id}/withdrawals"): ("withdraw", "accounts"),
+    ("post", "/accounts/{account_id}/close"): ("closeAccount", "accounts"),
+    ("get", "/accounts/{account_id}"): ("getAccount", "accounts"),
+    ("get", "/accounts/{account_id}/events"): ("getAccountEvents", "accounts"),
+    ("get", "/accounts/{account_id}/state"): ("getAccountState", "accounts"),
+    ("get", "/accounts"): ("listAccounts", "accounts"),
+    ("post", "/transfers"): ("transfer", "transfers"),
+    ("post", "/transfers/{transfer_id}/post"): ("postTransfer", "transfers"),
+    ("post", "/transfers/{transfer_id}/void"): ("voidTransfer", "transfers"),
+    ("get", "/transfers/{transfer_id}"): ("getTransfer", "transfers"),
+    ("get", "/transfers/{transfer_id}/events"): ("getTransferEvents", "transfers"),
 }
 
 
 def test_every_route_has_an_operation_id_a_summary_a_description_and_its_domain_tag():
     document = get("/openapi.json").json
-    for (method, path), operation_id in OPERATIONS.items():
+    for (method, path), (operation_id, tag) in OPERATIONS.items():
         operation = document["paths"][path][method]
         assert operation["operationId"] == operation_id
-        assert operation["tags"] == ["accounts"]
+        assert operation["tags"] == [tag]
         assert operation["summary"]
         assert operation["summary"] != path
         assert len(operation["description"]) > len(operation["summary"])
-    assert [t["name"] for t in document["tags"]] == ["accounts"]
-    assert document["tags"][0]["description"]
+    assert [t["name"] for t in document["tags"]] == ["accounts", "transfers"]
+    assert all(t["description"] for t in document["tags"])
 
 
 @pytest.mark.parametrize(

@@ -14,16 +14,22 @@ COMMAND_ROUTES = {
     "POST /accounts/{account_id}/withdrawals",
     "POST /transfers",
     "POST /accounts/{account_id}/close",
+    "POST /transfers/{transfer_id}/post",
+    "POST /transfers/{transfer_id}/void",
 }
 QUERY_ROUTES = {
     "GET /accounts",
     "GET /accounts/{account_id}",
     "GET /accounts/{account_id}/events",
     "GET /accounts/{account_id}/state",
+    "GET /transfers/{transfer_id}",
+    "GET /transfers/{transfer_id}/events",
     "GET /openapi.json",
     "GET /docs",
 }
 EVENTS = "events.amazonaws.com"  # the principal EventBridge rules invoke functions as
+DIGESTER = "handlers.digester.handler"
+JOBS = "handlers.jobs.handler"
 
 
 def route_keys(synth: Synth) -> set[str]:
@@ -117,22 +123,59 @@ def test_api_gateway_may_invoke_only_its_own_functions(dev: Synth) -> None:
         *((route.split(" ", 1)[1], commands) for route in COMMAND_ROUTES),
         *((route.split(" ", 1)[1], queries) for route in QUERY_ROUTES),
     }
+    # The scheduled functions are no integration's: no route reaches them.
+    scheduled = {dev.function(DIGESTER)[0], dev.function(JOBS)[0]}
+    assert not {props["FunctionName"]["Fn::GetAtt"][0] for props in by_api} & scheduled
+    integrated = {
+        integration["Properties"]["IntegrationUri"]["Fn::GetAtt"][0]
+        for integration in dev.of_type("AWS::ApiGatewayV2::Integration").values()
+    }
+    assert integrated == {commands, queries}
 
 
-def test_only_the_digest_schedule_invokes_the_digester(dev: Synth) -> None:
-    """The one Lambda permission not API Gateway's: the digester's schedule."""
-    digester = dev.function("handlers.digester.handler")[0]
-    (rule,) = dev.rules_targeting("handlers.digester.handler")
+def _invoked_by_events(synth: Synth, handler: str) -> list[dict[str, object]]:
+    """The Lambda permissions EventBridge holds on the function with `handler`."""
+    function = {"Fn::GetAtt": [synth.function(handler)[0], "Arn"]}
+    return [
+        p["Properties"]
+        for p in synth.of_type("AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == EVENTS and p["Properties"]["FunctionName"] == function
+    ]
+
+
+@pytest.mark.parametrize("handler", [DIGESTER, JOBS])
+def test_only_its_schedule_invokes_a_scheduled_function(dev: Synth, handler: str) -> None:
+    """Each scheduled function's one Lambda permission: its own rule's, for EventBridge."""
+    (rule,) = dev.rules_targeting(handler)
+    assert _invoked_by_events(dev, handler) == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [dev.function(handler)[0], "Arn"]},
+            "Principal": EVENTS,
+            "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
+        }
+    ]
+    function = {"Fn::GetAtt": [dev.function(handler)[0], "Arn"]}
+    others = [
+        p["Properties"]["Principal"]
+        for p in dev.of_type("AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == function and p["Properties"]["Principal"] != EVENTS
+    ]
+    assert others == []
+
+
+def test_the_two_schedules_hold_the_only_permissions_not_api_gateways(dev: Synth) -> None:
+    """The digester's and the jobs' schedules: no other function is EventBridge's to invoke,
+    and no other principal but API Gateway invokes anything."""
     by_events = [
         p["Properties"]
         for p in dev.of_type("AWS::Lambda::Permission").values()
         if p["Properties"]["Principal"] == EVENTS
     ]
-    assert by_events == [
-        {
-            "Action": "lambda:InvokeFunction",
-            "FunctionName": {"Fn::GetAtt": [digester, "Arn"]},
-            "Principal": EVENTS,
-            "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
-        }
-    ]
+    expected = [*_invoked_by_events(dev, DIGESTER), *_invoked_by_events(dev, JOBS)]
+    assert len(expected) == 2
+    assert sorted(map(flatten, by_events)) == sorted(map(flatten, expected))
+    principals = {
+        p["Properties"]["Principal"] for p in dev.of_type("AWS::Lambda::Permission").values()
+    }
+    assert principals == {EVENTS, "apigateway.amazonaws.com"}

@@ -20,6 +20,8 @@ EXPECTED_OUTPUTS = {
     "IdempotencyTableName",
     "AccountsBlueTableName",
     "AccountsGreenTableName",
+    "TransfersBlueTableName",
+    "TransfersGreenTableName",
     "ProjectionsTableName",
     "SnapshotBucketName",
     "SnapshotSigningKeyArn",

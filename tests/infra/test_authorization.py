@@ -4,6 +4,7 @@ route, one IAM policy per role, and the principal-to-role mapping the functions 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import aws_cdk as cdk
@@ -21,13 +22,24 @@ HANDLERS = (
     "handlers.projector.handler",
     "handlers.publisher.handler",
     "handlers.digester.handler",
+    "handlers.jobs.handler",
 )
+# The transfers domain's routes each role may invoke (its own, independent statement of
+# the domain's roles: customers and operators create, post and void; auditors only read).
+TRANSFER_READS = {"GET/transfers/*", "GET/transfers/*/events"}
+TRANSFER_COMMANDS = {"POST/transfers", "POST/transfers/*/post", "POST/transfers/*/void"}
+TRANSFER_ROUTES = {
+    "customer": TRANSFER_COMMANDS | TRANSFER_READS,
+    "operator": TRANSFER_COMMANDS | TRANSFER_READS,
+    "auditor": TRANSFER_READS,
+}
+_PATH_PARAMETER = re.compile(r"\{[^}/]+\}")
 
 
 def allowed(role: str) -> set[str]:
     """The routes a role may invoke, as `METHOD /path` with `*` for path parameters."""
     return {
-        f"{r.method}/{r.path.lstrip('/')}".replace("{account_id}", "*")
+        _PATH_PARAMETER.sub("*", f"{r.method}/{r.path.lstrip('/')}")
         for r in ROUTES
         if r.roles is None or role in r.roles
     }
@@ -44,6 +56,7 @@ def test_each_roles_policy_invokes_exactly_its_routes(stage_synth: Synth, role: 
     assert (statement["Effect"], statement["Action"]) == ("Allow", "execute-api:Invoke")
     granted = {flatten(r).split("/$default/", 1)[1] for r in statement["Resource"]}
     assert granted == allowed(role)
+    assert {route for route in granted if "/transfers" in route} == TRANSFER_ROUTES[role]
     api = stage_synth.one("AWS::ApiGatewayV2::Api")[0]
     assert all(f"<{api}>" in flatten(r) for r in statement["Resource"])
 
@@ -52,6 +65,10 @@ def test_an_auditor_invokes_no_command_and_a_customer_no_deposit(dev: Synth) -> 
     assert not any(route.startswith("POST/") for route in allowed("auditor"))
     assert "POST/accounts/*/deposits" not in allowed("customer")
     assert "POST/accounts/*/deposits" in allowed("operator")
+    # Every path parameter (`{account_id}`, `{transfer_id}`) is a `*` in a policy.
+    assert not any(
+        "{" in route for role in ("customer", "operator", "auditor") for route in allowed(role)
+    )
 
 
 def test_with_jwts_every_route_requires_one_of_its_roles_scopes(custom: Synth) -> None:
@@ -65,6 +82,16 @@ def test_with_jwts_every_route_requires_one_of_its_roles_scopes(custom: Synth) -
         for route in custom.of_type("AWS::ApiGatewayV2::Route").values()
     }
     assert {key: sorted(found[key]) for key in expected} == expected
+    # The transfers' routes: customers and operators command, auditors too may read.
+    commands = ["ledger/customer", "ledger/operator"]
+    readers = ["ledger/auditor", "ledger/customer", "ledger/operator"]
+    assert {key: sorted(found[key]) for key in found if "/transfers" in key} == {
+        "POST /transfers": commands,
+        "POST /transfers/{transfer_id}/post": commands,
+        "POST /transfers/{transfer_id}/void": commands,
+        "GET /transfers/{transfer_id}": readers,
+        "GET /transfers/{transfer_id}/events": readers,
+    }
     # The document and the docs page take any valid token.
     assert found["GET /openapi.json"] is None
     assert found["GET /docs"] is None
@@ -101,19 +128,33 @@ def test_a_bad_principal_mapping_fails_the_synth(mapping: str) -> None:
 @pytest.mark.parametrize(
     ("fixture", "expected"),
     [
-        ("dev", {"command": 20, "query": 10, "projector": 5, "publisher": 5, "digester": 1}),
+        (
+            "dev",
+            {"command": 20, "query": 10, "projector": 5, "publisher": 5, "digester": 1, "jobs": 1},
+        ),
         (
             "prod",
-            {"command": 200, "query": 100, "projector": 20, "publisher": 20, "digester": 1},
+            {
+                "command": 200,
+                "query": 100,
+                "projector": 20,
+                "publisher": 20,
+                "digester": 1,
+                "jobs": 1,
+            },
         ),
-        ("custom", {"command": 7, "query": 10, "projector": 5, "publisher": 5, "digester": 1}),
+        (
+            "custom",
+            {"command": 7, "query": 10, "projector": 5, "publisher": 5, "digester": 1, "jobs": 1},
+        ),
     ],
 )
 def test_every_function_has_reserved_concurrency(
     request: pytest.FixtureRequest, fixture: str, expected: dict[str, int]
 ) -> None:
     # Queries cannot starve commands or the stream consumers: each has its own reservation.
-    # The digester runs one at a time in every stage: a second would race it for a sequence.
+    # The digester runs one at a time in every stage: a second would race it for a sequence;
+    # so do the jobs, whose runs would otherwise do the same work twice.
     synth: Synth = request.getfixturevalue(fixture)
     found = {
         props["Properties"]["FunctionName"].rsplit("-", 1)[1]: props["Properties"].get(

@@ -108,29 +108,6 @@ def test_only_the_digester_writes_digests_only_the_projector_evidence_and_nobody
     assert len(statements) == len(expected) + 2
 
 
-def test_the_digester_runs_every_minute_and_eventbridge_never_retries_it(
-    stage_synth: Synth,
-) -> None:
-    (rule,) = stage_synth.rules_targeting(DIGESTER).values()
-    props = rule["Properties"]
-    assert props["ScheduleExpression"] == "rate(1 minute)"
-    assert props["State"] == "ENABLED"
-    # On the default bus's schedule, not a pattern on the integration bus.
-    assert "EventBusName" not in props
-    assert "EventPattern" not in props
-    [target] = props["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": [stage_synth.function(DIGESTER)[0], "Arn"]}
-    # The next run, a minute later, signs what a failed one left marked: no retry, no DLQ,
-    # neither by EventBridge's delivery nor by Lambda's own asynchronous retries.
-    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 0}
-    assert "DeadLetterConfig" not in target
-    assert "Input" not in target
-    (invoke,) = stage_synth.of_type("AWS::Lambda::EventInvokeConfig").values()
-    assert invoke["Properties"]["FunctionName"] == {"Ref": stage_synth.function(DIGESTER)[0]}
-    assert invoke["Properties"]["MaximumRetryAttempts"] == 0
-    assert invoke["Properties"]["MaximumEventAgeInSeconds"] == 60
-
-
 @pytest.mark.parametrize("fixture", ["dev", "prod", "custom"])
 def test_one_digester_at_a_time(request: pytest.FixtureRequest, fixture: str) -> None:
     synth: Synth = request.getfixturevalue(fixture)

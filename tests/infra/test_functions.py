@@ -17,20 +17,23 @@ HANDLERS = [
     "handlers.projector.handler",
     "handlers.publisher.handler",
     "handlers.digester.handler",
+    "handlers.jobs.handler",
 ]
 STREAM_CONSUMERS = {"handlers.projector.handler", "handlers.publisher.handler"}
 DIGESTER = "handlers.digester.handler"
+JOBS = "handlers.jobs.handler"
 # Functions API Gateway calls: it gives up on an integration after 30 s.
 API_FUNCTIONS = {"handlers.commands.handler", "handlers.queries.handler"}
 
 
-def test_exactly_our_five_python_functions(stage_synth: Synth) -> None:
+def test_exactly_our_six_python_functions(stage_synth: Synth) -> None:
     python = {
         fn["Properties"]["Handler"]
         for fn in stage_synth.of_type("AWS::Lambda::Function").values()
         if fn["Properties"].get("Runtime", "").startswith("python")
     }
     assert python == set(HANDLERS)
+    assert len(HANDLERS) == 6
 
 
 @pytest.mark.parametrize("handler", HANDLERS)
@@ -47,8 +50,8 @@ def test_runtime_architecture_tracing_and_layer(stage_synth: Synth, handler: str
         "Default": powertools_layer_parameter(powertools_version()),
     }
     assert 128 <= props["MemorySize"] <= 3008
-    # API Gateway gives up on an integration after 30 s; a digester run ends before the next
-    # one starts (it runs every minute).
+    # API Gateway gives up on an integration after 30 s; a digester or jobs run ends before
+    # the next one starts (each runs every minute).
     assert props["Timeout"] <= (29 if handler in API_FUNCTIONS else 60)
 
 
@@ -57,6 +60,15 @@ def test_the_digester_has_a_minute_to_run(stage_synth: Synth) -> None:
     assert props["Timeout"] == 60
     assert props["MemorySize"] == 512
     assert props["Description"] == "Signs the heads of the streams changed in the last minute"
+
+
+def test_the_jobs_have_a_minute_to_run(stage_synth: Synth) -> None:
+    props = stage_synth.function(JOBS)[1]["Properties"]
+    assert props["Timeout"] == 60
+    assert props["MemorySize"] == 512
+    assert props["Description"] == (
+        "Runs the domains' scheduled jobs (e.g. expiring pending transfers)"
+    )
 
 
 @pytest.mark.parametrize(("fixture", "days"), [("dev", 14), ("prod", 365), ("custom", 30)])
@@ -77,7 +89,11 @@ def test_json_logs_into_a_log_group_with_retention(
 @pytest.mark.parametrize("handler", HANDLERS)
 def test_environment(dev: Synth, handler: str) -> None:
     variables = dev.function(handler)[1]["Properties"]["Environment"]["Variables"]
-    specs = [*TABLES, *read_model_tables("accounts", "account_id")]
+    specs = [
+        *TABLES,
+        *read_model_tables("accounts", "account_id"),
+        *read_model_tables("transfers", "transfer_id"),
+    ]
     tables = {spec.env_var: {"Ref": dev.table(spec)[0]} for spec in specs}
     # Only the publisher is told where the integration bus is.
     bus = {"EVENT_BUS_NAME": {"Ref": dev.one("AWS::Events::EventBus")[0]}}
@@ -100,6 +116,8 @@ def test_environment(dev: Synth, handler: str) -> None:
         "IDEMPOTENCY_TABLE",
         "ACCOUNTS_TABLE_BLUE",
         "ACCOUNTS_TABLE_GREEN",
+        "TRANSFERS_TABLE_BLUE",
+        "TRANSFERS_TABLE_GREEN",
         "PROJECTIONS_TABLE",
     }
 
@@ -124,6 +142,7 @@ def test_function_names_carry_the_stage(prod: Synth) -> None:
         "ledger-prod-projector",
         "ledger-prod-publisher",
         "ledger-prod-digester",
+        "ledger-prod-jobs",
     }
 
 

@@ -7,16 +7,25 @@ from collections.abc import Iterable
 import pytest
 
 from infra.resources import EVENTS, IDEMPOTENCY, PROJECTIONS, read_model_tables
+from installed_domains import DOMAINS
 from tests.infra.synth import Synth, as_list, flatten
 
 ACCOUNTS_BLUE, ACCOUNTS_GREEN = read_model_tables("accounts", "account_id")
+TRANSFERS_BLUE, TRANSFERS_GREEN = read_model_tables("transfers", "transfer_id")
+# The read models' tables as the stack builds them (with their indexes).
+VIEW_TABLES = [
+    spec
+    for _, model in DOMAINS.read_models()
+    for spec in read_model_tables(model.name, model.key, model.indexes)
+]
 
 COMMANDS = "handlers.commands.handler"
 QUERIES = "handlers.queries.handler"
 PROJECTOR = "handlers.projector.handler"
 PUBLISHER = "handlers.publisher.handler"
 DIGESTER = "handlers.digester.handler"
-HANDLERS = (COMMANDS, QUERIES, PROJECTOR, PUBLISHER, DIGESTER)
+JOBS = "handlers.jobs.handler"
+HANDLERS = (COMMANDS, QUERIES, PROJECTOR, PUBLISHER, DIGESTER, JOBS)
 
 # AWS authorizes these only against Resource "*": they have no resource-level permissions.
 STAR_ONLY_ACTIONS = {
@@ -35,6 +44,18 @@ READ_ONLY_DATA_ACTIONS = {
     "kms:GetPublicKey",
 }
 OWN_LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+# Reading, and appending by a conditional PutItem or a TransactWriteItems of PutItems and
+# ConditionChecks (DynamoDB authorizes a transaction's items by these actions).
+APPEND = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"}
+READ_MODEL_READ = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan"}
+REWRITE = {
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+    "dynamodb:PartiQLInsert",
+}
 
 
 def arn(logical_id: str) -> str:
@@ -102,13 +123,73 @@ def test_command_function_appends_but_never_rewrites_events(dev: Synth) -> None:
     assert granted["*"] == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 
+@pytest.mark.parametrize("fixture", ["dev", "prod", "custom"])
+def test_jobs_function_appends_and_reads_the_read_models_but_never_rewrites_events(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    granted = synth.actions_by_resource(JOBS)
+    events, idempotency = synth.table(EVENTS)[0], synth.table(IDEMPOTENCY)[0]
+    # An expiry is a command the system sends: appended as the command function appends.
+    assert granted[arn(events)] == APPEND
+    assert granted[arn(idempotency)] == APPEND
+    assert granted[arn(events)] == synth.actions_by_resource(COMMANDS)[arn(events)]
+    assert not granted[arn(events)] & REWRITE
+    # It finds its work in the transfers read model's deadline index (either slot).
+    for spec in (TRANSFERS_BLUE, TRANSFERS_GREEN):
+        table = arn(synth.table(spec)[0])
+        assert granted[table] == READ_MODEL_READ
+        assert granted[f"{table}/index/by_expires_in_hour"] == READ_MODEL_READ
+    # It loads streams as a command does: snapshots (checked with the key), never signs one.
+    bucket = synth.snapshot_bucket()[0]
+    snapshots = f"{arn(bucket)}/snapshots/*"
+    key = arn(synth.signing_key("snapshots")[0])
+    logging = synth.function(JOBS)[1]["Properties"]["LoggingConfig"]
+    read_models = {
+        **{arn(synth.table(spec)[0]): READ_MODEL_READ for spec in (*VIEW_TABLES, PROJECTIONS)},
+        **{
+            f"{arn(synth.table(spec)[0])}/index/{index.name}": READ_MODEL_READ
+            for spec in VIEW_TABLES
+            for index in spec.indexes
+        },
+    }
+    assert len(read_models) == 2 * 2 + 1 + 2 * 2  # two models' slots, projections, indexes
+    # Nothing else: no read-model write, no stream, no metrics API, no signing, no digest.
+    assert granted == {
+        "*": {"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
+        arn(logging["LogGroup"]["Ref"]): OWN_LOGS,
+        arn(events): APPEND,
+        arn(idempotency): APPEND,
+        **read_models,
+        snapshots: {"s3:GetObject"},
+        arn(bucket): {"s3:ListBucket"},
+        key: {"kms:GetPublicKey"},
+    }
+    assert not set().union(*granted.values()) & REWRITE
+    assert _naming_digests(synth, granted) == set()
+
+
+def test_only_the_command_and_jobs_functions_may_put_events(stage_synth: Synth) -> None:
+    events = arn(stage_synth.table(EVENTS)[0])
+    putting = {
+        handler
+        for handler in HANDLERS
+        if "dynamodb:PutItem" in stage_synth.actions_by_resource(handler).get(events, set())
+    }
+    assert putting == {COMMANDS, JOBS}
+
+
 def test_query_function_only_reads(dev: Synth) -> None:
     granted = dev.actions_by_resource(QUERIES)
     actions = set().union(*granted.values())
     assert actions <= READ_ONLY_DATA_ACTIONS | OWN_LOGS | STAR_ONLY_ACTIONS
     assert not actions & {"cloudwatch:PutMetricData", "dynamodb:ListStreams"}
-    for spec in (EVENTS, ACCOUNTS_BLUE, ACCOUNTS_GREEN, PROJECTIONS):
+    for spec in (EVENTS, ACCOUNTS_BLUE, ACCOUNTS_GREEN, TRANSFERS_BLUE, TRANSFERS_GREEN):
         assert "dynamodb:Query" in granted[arn(dev.table(spec)[0])]
+    assert "dynamodb:Query" in granted[arn(dev.table(PROJECTIONS)[0])]
+    for spec in (TRANSFERS_BLUE, TRANSFERS_GREEN):
+        index = f"{arn(dev.table(spec)[0])}/index/by_expires_in_hour"
+        assert granted[index] == READ_MODEL_READ
     assert arn(dev.table(IDEMPOTENCY)[0]) not in granted
     bucket = dev.snapshot_bucket()[0]
     assert granted[f"{arn(bucket)}/snapshots/*"] == {"s3:GetObject"}
@@ -126,7 +207,7 @@ def test_projector_grants(dev: Synth) -> None:
         "dynamodb:GetRecords",
         "dynamodb:GetShardIterator",
     }
-    for spec in (ACCOUNTS_BLUE, ACCOUNTS_GREEN, PROJECTIONS):
+    for spec in (ACCOUNTS_BLUE, ACCOUNTS_GREEN, TRANSFERS_BLUE, TRANSFERS_GREEN, PROJECTIONS):
         assert {
             "dynamodb:GetItem",
             "dynamodb:PutItem",
@@ -238,5 +319,5 @@ def test_publisher_puts_events_on_its_bus_only(dev: Synth) -> None:
         "xray:PutTelemetryRecords",
         "dynamodb:ListStreams",
     }
-    for handler in (COMMANDS, QUERIES, PROJECTOR, DIGESTER):
+    for handler in (COMMANDS, QUERIES, PROJECTOR, DIGESTER, JOBS):
         assert "events:PutEvents" not in set().union(*dev.actions_by_resource(handler).values())

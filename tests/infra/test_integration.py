@@ -5,13 +5,17 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match
 
-from domains.accounts.integration import SOURCE
+from domains.accounts.integration import SOURCE as ACCOUNTS_SOURCE
+from domains.transfers.integration import SOURCE as TRANSFERS_SOURCE
 from infra.resources import EVENTS
 from installed_domains import DOMAINS
 from tests.infra.synth import Synth
 
 PUBLISHER = "handlers.publisher.handler"
-LEDGER_EVENTS = {"source": ["ledger.accounts"]}
+JOBS = "handlers.jobs.handler"
+DIGESTER = "handlers.digester.handler"
+# Every domain's source, in domain order: what the archive and the example rule match.
+LEDGER_EVENTS = {"source": ["ledger.accounts", "ledger.transfers"]}
 
 
 @pytest.mark.parametrize("fixture", ["dev", "prod"])
@@ -84,12 +88,29 @@ def test_example_queue_is_encrypted_tls_only_and_dead_lettered(stage_synth: Synt
         )
 
 
-def test_the_example_rule_and_the_digest_schedule_are_the_only_rules(stage_synth: Synth) -> None:
+def test_the_example_rule_and_the_two_schedules_are_the_only_rules(stage_synth: Synth) -> None:
     example = stage_synth.rule("integration-example")[0]
-    schedule = set(stage_synth.rules_targeting("handlers.digester.handler"))
-    assert set(stage_synth.of_type("AWS::Events::Rule")) == {example} | schedule
-    assert len(schedule) == 1
-    assert example not in schedule
+    digests = set(stage_synth.rules_targeting(DIGESTER))
+    jobs = set(stage_synth.rules_targeting(JOBS))
+    assert set(stage_synth.of_type("AWS::Events::Rule")) == {example} | digests | jobs
+    assert len(stage_synth.of_type("AWS::Events::Rule")) == 3
+    assert (len(digests), len(jobs)) == (1, 1)
+    assert example not in digests | jobs
+    assert digests != jobs
+
+
+def test_the_jobs_schedule_runs_them_every_minute_without_retries(stage_synth: Synth) -> None:
+    (rule,) = stage_synth.rules_targeting(JOBS).values()
+    props = rule["Properties"]
+    assert props["ScheduleExpression"] == "rate(1 minute)"
+    assert "EventBusName" not in props
+    assert props["Targets"] == [
+        {
+            "Arn": {"Fn::GetAtt": [stage_synth.function(JOBS)[0], "Arn"]},
+            "Id": "Target0",
+            "RetryPolicy": {"MaximumRetryAttempts": 0},
+        }
+    ]
 
 
 @pytest.mark.parametrize("queue_name", ["integration-example", "integration-example-dlq"])
@@ -153,4 +174,5 @@ def test_outputs_name_the_bus_and_the_example_queue(dev: Synth) -> None:
 
 
 def test_the_published_source_is_the_one_the_rules_match() -> None:
-    assert DOMAINS.sources() == [SOURCE] == LEDGER_EVENTS["source"]
+    assert DOMAINS.sources() == [ACCOUNTS_SOURCE, TRANSFERS_SOURCE] == LEDGER_EVENTS["source"]
+    assert (ACCOUNTS_SOURCE, TRANSFERS_SOURCE) == ("ledger.accounts", "ledger.transfers")

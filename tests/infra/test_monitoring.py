@@ -14,6 +14,7 @@ HANDLERS = {
     "projector": "handlers.projector.handler",
     "publisher": "handlers.publisher.handler",
     "digester": "handlers.digester.handler",
+    "jobs": "handlers.jobs.handler",
 }
 STREAM_CONSUMERS = ("projector", "publisher")
 
@@ -115,10 +116,11 @@ def test_api_5xx(dev: Synth) -> None:
 def test_every_alarm_notifies_the_topic_and_is_on_the_dashboard(stage_synth: Synth) -> None:
     topic = stage_synth.one("AWS::SNS::Topic")[0]
     alarms = stage_synth.of_type("AWS::CloudWatch::Alarm")
-    # Errors and throttles of 5 functions, iterator age and dead letters of 2 stream consumers,
+    # Errors and throttles of 6 functions, iterator age and dead letters of 2 stream consumers,
     # parked streams, unclaimed records, rejected snapshots, snapshots not written, changed or
     # removed commits, API 5xx, failed integration events, the example subscription's DLQ.
-    assert len(alarms) == 5 * 2 + 2 * 2 + 8
+    assert len(alarms) == 6 * 2 + 2 * 2 + 8
+    assert len(HANDLERS) == 6
     _, dashboard = stage_synth.one("AWS::CloudWatch::Dashboard")
     assert dashboard["Properties"]["DashboardName"] == f"Ledger-{stage_synth.stage}"
     body = flatten(dashboard["Properties"]["DashboardBody"])

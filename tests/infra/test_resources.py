@@ -37,6 +37,8 @@ def test_the_platform_tables_and_two_per_read_model() -> None:
         "projections",
         "accounts_blue",
         "accounts_green",
+        "transfers_blue",
+        "transfers_green",
     ]
     blue, green = read_model_tables("accounts", "account_id")
     assert (blue.env_var, green.env_var) == ("ACCOUNTS_TABLE_BLUE", "ACCOUNTS_TABLE_GREEN")
@@ -51,6 +53,23 @@ def test_the_platform_tables_and_two_per_read_model() -> None:
     ]
     assert resources.IDEMPOTENCY.ttl_attribute == "expires_at"
     assert blue.partition_key.name == "account_id"
+    # The transfers read model: keyed by transfer, with an index of deadlines by hour.
+    specs = {spec.logical_name: spec for spec in tables(DOMAINS)}
+    for slot in ("blue", "green"):
+        transfers = specs[f"transfers_{slot}"]
+        assert transfers.env_var == f"TRANSFERS_TABLE_{slot.upper()}"
+        assert transfers.physical_name("prod") == f"ledger-prod-transfers-{slot}"
+        assert transfers.key_schema() == [{"AttributeName": "transfer_id", "KeyType": "HASH"}]
+        assert transfers.index_requests() == [
+            {
+                "IndexName": "by_expires_in_hour",
+                "KeySchema": [
+                    {"AttributeName": "expires_in_hour", "KeyType": "HASH"},
+                    {"AttributeName": "transfer_id", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ]
     assert resources.PROJECTIONS.sort_key == resources.Key("sk", resources.AttributeType.STRING)
 
 
@@ -60,6 +79,10 @@ def test_synthesized_table_matches_spec(dev: Synth, spec: TableSpec) -> None:
     props = table["Properties"]
     assert props["KeySchema"] == spec.key_schema()
     assert props["AttributeDefinitions"] == spec.attribute_definitions()
+    if spec.indexes:
+        assert props["GlobalSecondaryIndexes"] == spec.index_requests()
+    else:
+        assert "GlobalSecondaryIndexes" not in props
     if spec.stream_view is None:
         assert "StreamSpecification" not in props
     else:

@@ -11,8 +11,8 @@ from tests.infra.synth import Resource, Synth, as_list, flatten
 
 COMMANDS, QUERIES = "handlers.commands.handler", "handlers.queries.handler"
 PROJECTOR, PUBLISHER = "handlers.projector.handler", "handlers.publisher.handler"
-DIGESTER = "handlers.digester.handler"
-HANDLERS = (COMMANDS, QUERIES, PROJECTOR, PUBLISHER, DIGESTER)
+DIGESTER, JOBS = "handlers.digester.handler", "handlers.jobs.handler"
+HANDLERS = (COMMANDS, QUERIES, PROJECTOR, PUBLISHER, DIGESTER, JOBS)
 
 # Each key's purpose (its alias is alias/ledger-<stage>-<purpose>), its one signer, and the
 # environment variable every function is told its ARN in.
@@ -108,6 +108,8 @@ def test_only_the_projector_signs_snapshots_and_every_loader_checks(stage_synth:
         PROJECTOR: {"kms:GetPublicKey", "kms:Sign"},
         PUBLISHER: set(),
         DIGESTER: set(),
+        # The jobs load the streams they expire as a command does.
+        JOBS: {"kms:GetPublicKey"},
     }
 
 
@@ -122,6 +124,7 @@ def test_only_the_digester_signs_or_checks_digests(stage_synth: Synth) -> None:
         PROJECTOR: set(),
         PUBLISHER: set(),
         DIGESTER: {"kms:GetPublicKey", "kms:Sign"},
+        JOBS: set(),
     }
 
 

@@ -170,7 +170,11 @@ def test_the_event_table_policy_makes_it_append_only_for_every_principal(
             ],
         ]
     }
-    commands = stage_synth.function("handlers.commands.handler")[1]["Properties"]["Role"]
+    # The command function and the jobs (whose expiries are commands the system sends) append;
+    # no other principal puts a commit.
+    commands = stage_synth.role_of("handlers.commands.handler")
+    jobs = stage_synth.role_of("handlers.jobs.handler")
+    assert commands != jobs
     assert statements == [
         {
             "Sid": "CommitsAreNeverChanged",
@@ -199,6 +203,6 @@ def test_the_event_table_policy_makes_it_append_only_for_every_principal(
             "Principal": {"AWS": "*"},
             "Action": "dynamodb:PutItem",
             "Resource": arn,
-            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": commands}},
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": [commands, jobs]}},
         },
     ]

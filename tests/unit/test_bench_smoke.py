@@ -87,6 +87,7 @@ def test_the_storage_benchmark_measures_what_commands_and_the_projector_write():
         "Withdrawn",
         "TransferSent",
         "TransferReceived",
+        "TransferCreated",
     }
     assert 300 < figures["commit_bytes"]["Deposited"] < figures["commit_bytes"]["TransferSent"]
     assert figures["receipt_bytes"] > 0

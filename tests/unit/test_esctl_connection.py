@@ -54,6 +54,8 @@ def test_stack_outputs_name_every_table_of_the_domains():
         "ProjectionsTableName": "PROJECTIONS_TABLE",
         "AccountsBlueTableName": "ACCOUNTS_TABLE_BLUE",
         "AccountsGreenTableName": "ACCOUNTS_TABLE_GREEN",
+        "TransfersBlueTableName": "TRANSFERS_TABLE_BLUE",
+        "TransfersGreenTableName": "TRANSFERS_TABLE_GREEN",
         "SnapshotBucketName": "SNAPSHOT_BUCKET",
         "SnapshotSigningKeyArn": "SNAPSHOT_SIGNING_KEY",
         "DigestBucketName": "DIGEST_BUCKET",

@@ -106,6 +106,10 @@ def test_one_schema_per_registered_type_and_version() -> None:
         "Withdrawn.v1.schema.json",
         "TransferSent.v1.schema.json",
         "TransferReceived.v1.schema.json",
+        "DebitHeld.v1.schema.json",
+        "CreditHeld.v1.schema.json",
+        "DebitReleased.v1.schema.json",
+        "CreditReleased.v1.schema.json",
         "AccountClosed.v1.schema.json",
     }
     deposited = json_schemas()["Deposited.v1.schema.json"]

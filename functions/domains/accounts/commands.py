@@ -35,4 +35,14 @@ class Transfer:
     amount: int
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Reserve `amount` on both accounts for the pending transfer `transfer_id`."""
+
+    transfer_id: str
+    from_account: str
+    to_account: str
+    amount: int
+
+
 AccountCommand = OpenAccount | Deposit | Withdraw | CloseAccount

@@ -8,6 +8,7 @@ from domains.accounts.commands import (
     AccountCommand,
     CloseAccount,
     Deposit,
+    Hold,
     OpenAccount,
     Transfer,
     Withdraw,
@@ -21,6 +22,7 @@ from domains.accounts.errors import (
     CurrencyMismatch,
     InsufficientFunds,
     InvalidAmount,
+    PendingTransfers,
     SameAccount,
 )
 from domains.accounts.events import (
@@ -29,6 +31,10 @@ from domains.accounts.events import (
 from domains.accounts.events import (
     AccountEvent,
     AccountOpened,
+    CreditHeld,
+    CreditReleased,
+    DebitHeld,
+    DebitReleased,
     Deposited,
     TransferReceived,
     TransferSent,
@@ -58,13 +64,14 @@ def _require_open(account: Account, name: str = "account") -> None:
 
 
 def _check_credit(account: Account, amount: int, name: str = "account") -> None:
-    if account.balance + amount > MAX_BALANCE:
+    # Credits held count as if posted: posting a hold must never break the limit.
+    if account.balance + account.pending_credits + amount > MAX_BALANCE:
         raise BalanceLimitExceeded(f"{name} would exceed the balance limit of {MAX_BALANCE}")
 
 
 def _check_debit(account: Account, amount: int, name: str = "account") -> None:
-    if account.balance < amount:
-        raise InsufficientFunds(f"{name} balance {account.balance} is below {amount}")
+    if account.available < amount:
+        raise InsufficientFunds(f"{name} available balance {account.available} is below {amount}")
 
 
 def decide(command: AccountCommand, account: Account) -> Sequence[AccountEvent]:
@@ -85,16 +92,15 @@ def decide(command: AccountCommand, account: Account) -> Sequence[AccountEvent]:
             return [Withdrawn(amount=amount)]
         case CloseAccount():
             _require_open(account)
+            if account.pending_debits or account.pending_credits:
+                raise PendingTransfers("the account has pending transfers: post or void them")
             if account.balance != 0:
                 raise BalanceNotZero(f"balance is {account.balance}, not zero")
             return [Closed()]
     raise TypeError(f"unknown command {command!r}")
 
 
-def decide_transfer(
-    command: Transfer, source: Account, target: Account
-) -> tuple[Sequence[AccountEvent], Sequence[AccountEvent]]:
-    """Both sides of a transfer, decided together so that they are written together."""
+def _check_both(command: Transfer | Hold, source: Account, target: Account) -> None:
     if command.from_account == command.to_account:
         raise SameAccount("cannot transfer to the same account")
     _check_amount(command.amount)
@@ -104,6 +110,13 @@ def decide_transfer(
         raise CurrencyMismatch(f"cannot transfer {source.currency} to a {target.currency} account")
     _check_debit(source, command.amount, "source account")
     _check_credit(target, command.amount, "target account")
+
+
+def decide_transfer(
+    command: Transfer, source: Account, target: Account
+) -> tuple[Sequence[AccountEvent], Sequence[AccountEvent]]:
+    """Both sides of a transfer, decided together so that they are written together."""
+    _check_both(command, source, target)
     sent = TransferSent(
         transfer_id=command.transfer_id, to_account=command.to_account, amount=command.amount
     )
@@ -113,21 +126,69 @@ def decide_transfer(
     return [sent], [received]
 
 
+def decide_hold(
+    command: Hold, source: Account, target: Account
+) -> tuple[Sequence[AccountEvent], Sequence[AccountEvent]]:
+    """Both sides of a pending transfer's reservation: every rule of a transfer applies."""
+    _check_both(command, source, target)
+    held = DebitHeld(
+        transfer_id=command.transfer_id, to_account=command.to_account, amount=command.amount
+    )
+    incoming = CreditHeld(
+        transfer_id=command.transfer_id, from_account=command.from_account, amount=command.amount
+    )
+    return [held], [incoming]
+
+
+def decide_release(
+    transfer_id: str, from_account: str, to_account: str, held: int, posted: int = 0
+) -> tuple[Sequence[AccountEvent], Sequence[AccountEvent]]:
+    """Both sides of a hold's end: the reservation released, and `posted` of it moved. No rule
+    can refuse it: the hold passed them, and an account holding one cannot be closed."""
+    source: list[AccountEvent] = [DebitReleased(transfer_id=transfer_id, amount=held)]
+    target: list[AccountEvent] = [CreditReleased(transfer_id=transfer_id, amount=held)]
+    if posted:
+        source.append(TransferSent(transfer_id=transfer_id, to_account=to_account, amount=posted))
+        target.append(
+            TransferReceived(transfer_id=transfer_id, from_account=from_account, amount=posted)
+        )
+    return source, target
+
+
 def evolve(account: Account, event: AccountEvent) -> Account:
     # Replaying a history runs this once per event, so it dispatches on the event's exact type
     # (isinstance on a pydantic model goes through a Python-level `__instancecheck__`) and
     # builds the new state positionally with `tuple.__new__` (what `Account(...)` calls, without
     # its Python-level `__new__`: half the cost, a quarter of `account._replace(...)`'s).
     # The balance cases list every field of `Account`: keep them so.
-    status, owner, currency, balance, principal = account
+    status, owner, currency, balance, principal, debits, credits = account
     if type(event) is Deposited or type(event) is TransferReceived:
-        return tuple.__new__(Account, (status, owner, currency, balance + event.amount, principal))
+        return tuple.__new__(
+            Account, (status, owner, currency, balance + event.amount, principal, debits, credits)
+        )
     if type(event) is Withdrawn or type(event) is TransferSent:
-        return tuple.__new__(Account, (status, owner, currency, balance - event.amount, principal))
+        return tuple.__new__(
+            Account, (status, owner, currency, balance - event.amount, principal, debits, credits)
+        )
+    return _evolve_rarely(account, event)
+
+
+# How each hold event moves (pending debits, pending credits), per unit of its amount.
+_HOLDS = {DebitHeld: (1, 0), DebitReleased: (-1, 0), CreditHeld: (0, 1), CreditReleased: (0, -1)}
+
+
+def _evolve_rarely(account: Account, event: AccountEvent) -> Account:
+    """The events an account sees once, or once per pending transfer."""
+    if isinstance(event, DebitHeld | DebitReleased | CreditHeld | CreditReleased):
+        debits, credits = _HOLDS[type(event)]
+        return account._replace(
+            pending_debits=account.pending_debits + debits * event.amount,
+            pending_credits=account.pending_credits + credits * event.amount,
+        )
     if type(event) is AccountOpened:
         return Account("open", event.owner, event.currency, 0, event.owner_principal)
     if type(event) is Closed:
-        return Account("closed", owner, currency, balance, principal)
+        return account._replace(status="closed")
     raise TypeError(f"unknown event {event!r}")
 
 

@@ -46,3 +46,7 @@ class InvalidAmount(DomainError):
 
 class BalanceLimitExceeded(DomainError):
     code = "balance_limit_exceeded"
+
+
+class PendingTransfers(DomainError):
+    code = "pending_transfers"

@@ -89,6 +89,48 @@ class TransferReceived(Event):
     amount: Amount
 
 
+# Holds: a pending transfer reserves the amount on both sides until it is posted, voided or
+# expired (the `Transfer` stream says which). The balance is the posted balance; a debit held
+# is not available to spend, a credit held not yet to the target.
+
+
+@registry.register
+class DebitHeld(Event):
+    type: Literal["DebitHeld"] = "DebitHeld"
+    schema_version: Literal[1] = 1
+    transfer_id: str
+    to_account: str
+    amount: Amount
+
+
+@registry.register
+class CreditHeld(Event):
+    type: Literal["CreditHeld"] = "CreditHeld"
+    schema_version: Literal[1] = 1
+    transfer_id: str
+    from_account: str
+    amount: Amount
+
+
+@registry.register
+class DebitReleased(Event):
+    """The hold ended (posted, voided or expired): the amount is no longer reserved. A posted
+    transfer's `TransferSent` follows in the same commit."""
+
+    type: Literal["DebitReleased"] = "DebitReleased"
+    schema_version: Literal[1] = 1
+    transfer_id: str
+    amount: Amount
+
+
+@registry.register
+class CreditReleased(Event):
+    type: Literal["CreditReleased"] = "CreditReleased"
+    schema_version: Literal[1] = 1
+    transfer_id: str
+    amount: Amount
+
+
 @registry.register
 class AccountClosed(Event):
     type: Literal["AccountClosed"] = "AccountClosed"
@@ -96,5 +138,14 @@ class AccountClosed(Event):
 
 
 AccountEvent = (
-    AccountOpened | Deposited | Withdrawn | TransferSent | TransferReceived | AccountClosed
+    AccountOpened
+    | Deposited
+    | Withdrawn
+    | TransferSent
+    | TransferReceived
+    | DebitHeld
+    | CreditHeld
+    | DebitReleased
+    | CreditReleased
+    | AccountClosed
 )

@@ -76,12 +76,6 @@ class AmountBody(Body):
     amount: Amount
 
 
-class TransferBody(Body):
-    from_account: AccountId
-    to_account: AccountId
-    amount: Amount
-
-
 class Opened(BaseModel):
     account_id: str
     version: int
@@ -93,13 +87,6 @@ class Moved(BaseModel):
     balance: int
 
 
-class Transferred(BaseModel):
-    transfer_id: str
-    from_version: int
-    # Null for a sender who may not see the receiving account: its version is the receiver's.
-    to_version: int | None
-
-
 class Closed(BaseModel):
     account_id: str
     version: int
@@ -109,7 +96,10 @@ class AccountBody(BaseModel):
     account_id: str
     owner: str
     currency: str
-    balance: int
+    balance: int = Field(description="the posted balance")
+    available: int = Field(description="the balance less pending debits: what may be spent")
+    pending_debits: int = Field(description="held by pending transfers out of the account")
+    pending_credits: int = Field(description="held by pending transfers into the account")
     status: Literal["open", "closed"]
     version: int
 

@@ -1,5 +1,6 @@
-"""The ledger's use cases: opening, moving money, closing, and reading accounts, each for one
-caller and only as far as that caller may go (`access`).
+"""The ledger's use cases: opening, depositing, withdrawing, closing, and reading accounts, each
+for one caller and only as far as that caller may go (`access`). Transfers between accounts are
+the transfers domain's.
 
 Idempotency, command metadata and If-Match are the platform's (`CommandRunner`); history paging
 too. This service speaks in plain values (ids, amounts, JSON-ready dicts) and knows nothing of
@@ -22,10 +23,9 @@ from domains.accounts.commands import (
     CloseAccount,
     Deposit,
     OpenAccount,
-    Transfer,
     Withdraw,
 )
-from domains.accounts.decider import decide, decide_transfer, stream_id
+from domains.accounts.decider import decide, stream_id
 from domains.accounts.errors import AccountNotFound
 from domains.accounts.views import ACCOUNTS, OWNER_INDEX, AccountView
 from eventcore.aggregates import Aggregates, AnyLoaded
@@ -69,38 +69,6 @@ class Ledger:
 
     def close(self, account_id: str, request: Request) -> Outcome:
         return self._single(account_id, CloseAccount(), request, with_balance=False)
-
-    def transfer(self, source: str, target: str, amount: int, request: Request) -> Outcome:
-        command = Transfer(self.new_id(), source, target, amount)
-        caller = request.caller
-
-        def authorize(states: tuple[AnyLoaded, ...]) -> None:
-            # The sender must be the caller's to move; the receiver is anyone's open account.
-            # A missing sender reads exactly as one the caller may not move.
-            sender, receiver = states
-            if not sender.exists or not access.may_move(caller, sender.state.owner_principal):
-                raise _missing(source)
-            # Anyone may pay into an open account, so that much shows; whether an account the
-            # caller may not see is closed or was never opened does not.
-            if not sees(receiver) and (not receiver.exists or receiver.state.status == "closed"):
-                raise _missing(target)
-
-        def sees(loaded: AnyLoaded) -> bool:
-            return loaded.exists and access.may_see(caller, loaded.state.owner_principal)
-
-        def both_sides(states: tuple[AnyLoaded, ...]) -> Sequence[Sequence[Event]]:
-            return decide_transfer(command, states[0].state, states[1].state)
-
-        def respond(after: tuple[AnyLoaded, ...]) -> Outcome:
-            body = {
-                "transfer_id": command.transfer_id,
-                "from_version": after[0].version,
-                "to_version": after[1].version if sees(after[1]) else None,
-            }
-            return Outcome(201, body)
-
-        streams = [stream_id(source), stream_id(target)]
-        return self.commands.run(request, streams, both_sides, respond, authorize=authorize)
 
     def _single(
         self,

@@ -22,8 +22,6 @@ from domains.accounts.http_models import (
     Moved,
     OpenAccountBody,
     Opened,
-    TransferBody,
-    Transferred,
 )
 from domains.accounts.ledger import Ledger
 from httpkernel.errors import HttpError
@@ -139,23 +137,6 @@ def _money(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
     ) -> Response[str]:
         request = router.command_request(body)
         return outcome_response(ledger().withdraw(account_id, body.amount, request))
-
-    @router.command(
-        "/transfers",
-        roles=CUSTOMERS_AND_OPERATORS,
-        operation_id="transfer",
-        summary="Transfer money between accounts",
-        description="Moves `amount` from one open account to another of the same currency, both"
-        " sides in one atomic write: from the caller's own account (any, for an operator) to any"
-        " open account." + _KEYED,
-        tags=[TAG],
-        responses=responses(201, Transferred, 400, 401, 403, 404, 409, 413, 415, 422, 503),
-        status_code=201,
-    )
-    def transfer(body: TransferBody, idempotency_key: IdempotencyKey) -> Response[str]:
-        request = router.command_request(body)
-        outcome = ledger().transfer(body.from_account, body.to_account, body.amount, request)
-        return outcome_response(outcome)
 
 
 def _reads(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:

@@ -16,13 +16,22 @@ class Account(NamedTuple):
     currency: str = ""
     balance: int = 0
     owner_principal: str | None = None
+    # Reserved by pending transfers: out of this account, and into it.
+    pending_debits: int = 0
+    pending_credits: int = 0
+
+    @property
+    def available(self) -> int:
+        """What may be spent: the posted balance less what pending transfers hold."""
+        return self.balance - self.pending_debits
 
 
 class AccountCodec:
     """Snapshot form of `Account`. Bump `schema_version` when `Account`'s fields change."""
 
-    # 2: owner_principal (version 1 snapshots are ignored: their states are folded again).
-    schema_version = 2
+    # 2: owner_principal; 3: pending_debits and pending_credits (older snapshots are ignored:
+    # their states are folded again).
+    schema_version = 3
 
     def dump(self, state: Account) -> dict[str, Any]:
         return state._asdict()

@@ -10,6 +10,10 @@ from domains.accounts.events import (
     AccountClosed,
     AccountEvent,
     AccountOpened,
+    CreditHeld,
+    CreditReleased,
+    DebitHeld,
+    DebitReleased,
     Deposited,
     TransferReceived,
     TransferSent,
@@ -33,14 +37,19 @@ class AccountView:
     status: str
     version: int
     owner_principal: str | None = None
+    pending_debits: int = 0
+    pending_credits: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        """The API's body."""
+        """The API's body. `balance` is the posted balance; `available` what may be spent."""
         return {
             "account_id": self.account_id,
             "owner": self.owner,
             "currency": self.currency,
             "balance": self.balance,
+            "available": self.balance - self.pending_debits,
+            "pending_debits": self.pending_debits,
+            "pending_credits": self.pending_credits,
             "status": self.status,
             "version": self.version,
         }
@@ -55,6 +64,8 @@ class AccountView:
             state.status,
             version,
             state.owner_principal,
+            state.pending_debits,
+            state.pending_credits,
         )
 
 
@@ -72,6 +83,12 @@ def project(view: AccountView | None, account_id: str, event: AccountEvent) -> A
             return replace(view, balance=view.balance + amount, version=version)
         case Withdrawn(amount=amount) | TransferSent(amount=amount):
             return replace(view, balance=view.balance - amount, version=version)
+        case DebitHeld(amount=amount) | DebitReleased(amount=amount):
+            held = amount if isinstance(event, DebitHeld) else -amount
+            return replace(view, pending_debits=view.pending_debits + held, version=version)
+        case CreditHeld(amount=amount) | CreditReleased(amount=amount):
+            held = amount if isinstance(event, CreditHeld) else -amount
+            return replace(view, pending_credits=view.pending_credits + held, version=version)
         case AccountClosed():
             return replace(view, status="closed", version=version)
     raise ValueError(f"{account_id}: cannot project {event.type} at version {version}")
@@ -84,11 +101,14 @@ def project_stream(view: AccountView | None, stream: str, event: Event) -> Accou
 
 class AccountViewCodec:
     """An account view as stored: its fields under their own names (the item a deployed table
-    already holds: `account_id`, `owner`, `currency`, `balance`, `status`, `version`), and
+    already holds: `account_id`, `owner`, `currency`, `balance`, `status`, `version`), the
+    pending amounts (missing from items written before holds existed: 0), and
     `owner_principal` when the account has an owner (the owner index is sparse)."""
 
     def dump(self, view: AccountView) -> dict[str, Any]:
-        return {**view.to_json(), "owner_principal": view.owner_principal}
+        stored = view.to_json()
+        del stored["available"]  # derived
+        return {**stored, "owner_principal": view.owner_principal}
 
     def load(self, data: dict[str, Any]) -> AccountView:
         principal = data.get("owner_principal")
@@ -100,6 +120,8 @@ class AccountViewCodec:
             status=str(data["status"]),
             version=int(data["version"]),
             owner_principal=None if principal is None else str(principal),
+            pending_debits=int(data.get("pending_debits", 0)),
+            pending_credits=int(data.get("pending_credits", 0)),
         )
 
 

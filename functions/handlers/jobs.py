@@ -1,0 +1,49 @@
+"""Lambda entry point of the domains' scheduled jobs (expiring pending transfers, ...): run
+every minute, it runs each installed domain's jobs on that domain's service. A job that fails
+does not keep the others from running; the run then fails, and the next minute's tries again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from handlers import bootstrap, tracing
+from hosting.host import Host
+
+logger = Logger()
+tracer = tracing.tracer()
+metrics = Metrics()
+
+
+class JobsFailed(Exception):
+    """At least one job raised; each is logged with its name."""
+
+
+def run_jobs(host: Host) -> dict[str, int]:
+    """Every installed domain's jobs, once each; how many things each acted on."""
+    done: dict[str, int] = {}
+    failed: list[str] = []
+    for domain in host.catalogue:
+        for job in domain.jobs:
+            try:
+                done[job.name] = job.run(host.service(domain.name))
+            except Exception:  # one job's fault must not stop another's: logged, then raised
+                logger.exception("job failed", extra={"job": job.name})
+                failed.append(job.name)
+    if failed:
+        raise JobsFailed(f"jobs failed: {', '.join(failed)}")
+    return done
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    done = run_jobs(bootstrap.host())
+    metrics.add_metric("JobActions", MetricUnit.Count, sum(done.values()))
+    if any(done.values()):
+        logger.info("jobs acted", extra={"jobs": done})
+    return {"jobs": done}
