@@ -29,7 +29,7 @@ def tables(catalogue: Catalogue) -> tuple[TableSpec, ...]:
     views = (
         spec
         for _, model in catalogue.read_models()
-        for spec in read_model_tables(model.name, model.key, model.indexes)
+        for spec in read_model_tables(model.name, model.key, model.index_specs)
     )
     return (*TABLES, *views)
 

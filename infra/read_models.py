@@ -51,17 +51,24 @@ class ReadModels(Construct):
     def tables(self) -> tuple[dynamodb.Table, ...]:
         return (*self.views.values(), self.projections)
 
-    def _readable(self) -> list[str]:
-        """Every table, and every index by name (no wildcard)."""
+    def _readable(self, models: Sequence[str] | None = None) -> list[str]:
+        """Every table (of `models`, and the projections table with the slot pointers), and
+        every index by name (no wildcard)."""
+        views = {
+            spec: table
+            for spec, table in self.views.items()
+            if models is None or any(spec.logical_name.startswith(f"{m}_") for m in models)
+        }
         indexes = [
             f"{table.table_arn}/index/{index.name}"
-            for spec, table in self.views.items()
+            for spec, table in views.items()
             for index in spec.indexes
         ]
-        return [t.table_arn for t in self.tables] + indexes
+        return [t.table_arn for t in (*views.values(), self.projections)] + indexes
 
-    def grant_read(self, grantee: iam.IGrantable) -> None:
-        access.allow(grantee, access.READ_MODEL_READ, self._readable())
+    def grant_read(self, grantee: iam.IGrantable, models: Sequence[str] | None = None) -> None:
+        """Reading every read model, or only those named."""
+        access.allow(grantee, access.READ_MODEL_READ, self._readable(models))
 
     def grant_change_marks(self, grantee: iam.IGrantable) -> None:
         """Reading and clearing the streams the projector marked for the next digest."""

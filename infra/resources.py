@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from eventcore.read_models import Index
 from hosting.names import SLOTS, index_name, read_model_env_var
 
 
@@ -126,10 +127,12 @@ PROJECTIONS = TableSpec(
 TABLES: tuple[TableSpec, ...] = (EVENTS, IDEMPOTENCY, PROJECTIONS)
 
 
-def read_model_tables(name: str, key: str, indexes: tuple[str, ...] = ()) -> tuple[TableSpec, ...]:
+def read_model_tables(
+    name: str, key: str, indexes: tuple[Index, ...] = ()
+) -> tuple[TableSpec, ...]:
     """The blue and green tables of the read model `name`, keyed by its `key` attribute:
     `ledger-<stage>-<name>-blue`, named at run time by `<NAME>_TABLE_BLUE` (and green), with a
-    global secondary index over each of `indexes`, sorted by the key."""
+    global secondary index over each of `indexes`, sorted by its sort key or else the key."""
     table_key = Key(key, AttributeType.STRING)
     return tuple(
         TableSpec(
@@ -137,8 +140,12 @@ def read_model_tables(name: str, key: str, indexes: tuple[str, ...] = ()) -> tup
             partition_key=table_key,
             env_var=read_model_env_var(name, slot),
             indexes=tuple(
-                IndexSpec(index_name(attribute), Key(attribute, AttributeType.STRING), table_key)
-                for attribute in indexes
+                IndexSpec(
+                    index_name(index.attribute),
+                    Key(index.attribute, AttributeType.STRING),
+                    Key(index.sort_key, AttributeType.STRING) if index.sort_key else table_key,
+                )
+                for index in indexes
             ),
         )
         for slot in SLOTS

@@ -57,7 +57,7 @@ class LedgerStack(cdk.Stack):
         view_tables = [
             spec
             for _, model in catalogue.read_models()
-            for spec in read_model_tables(model.name, model.key, model.indexes)
+            for spec in read_model_tables(model.name, model.key, model.index_specs)
         ]
         self.read_models = ReadModels(self, "ReadModels", config=config, specs=view_tables)
         self.snapshots = SnapshotStore(self, "Snapshots", config=config)
@@ -108,6 +108,10 @@ class LedgerStack(cdk.Stack):
         )
         self.digester = self.digests.add_digester(functions)
         self.jobs = add_jobs(self, functions) if catalogue.jobs() else None
+        # A domain's jobs find their work in that domain's read models, and read no others.
+        self._job_models = sorted(
+            {m.name for domain, _ in catalogue.jobs() for m in domain.read_models}
+        )
         self._grant()
         self.monitoring = self._monitor(config)
         for output_id, value in self._outputs().items():
@@ -152,7 +156,7 @@ class LedgerStack(cdk.Stack):
         writers = [api.command_function, *([self.jobs] if self.jobs else [])]
         for writer in writers[1:]:
             event_store.grant_append(writer)
-            read_models.grant_read(writer)
+            read_models.grant_read(writer, self._job_models)
         roles = [w.role for w in writers]
         if None in roles:  # the function factory gives every function a role of its own
             raise ValueError("a function that appends has no role")

@@ -19,7 +19,7 @@ from eventcore.cache import StateCache
 from eventcore.decider import Decider
 from eventcore.errors import DomainError, ErrorKind, NotFound
 from eventcore.events import Event, EventRegistry, JSONDict
-from eventcore.read_models import ReadModel
+from eventcore.read_models import Index, ReadModel
 from eventcore.repository import Loaded, Repository
 from eventcore.snapshots import SnapshotStore
 from eventcore.store import EventStore
@@ -289,8 +289,14 @@ class CounterViewCodec:
         )
 
 
+# Counters by status, in label order: the contract's sorted index.
+BY_STATUS = Index("status", sort_key="label")
 COUNTERS: ReadModel[CounterView] = ReadModel(
-    name="counters", key="counter_id", projection=project, codec=CounterViewCodec()
+    name="counters",
+    key="counter_id",
+    projection=project,
+    codec=CounterViewCodec(),
+    indexes=(BY_STATUS,),
 )
 
 

@@ -39,26 +39,32 @@ class DynamoDBViews(Generic[V]):
         return self._items.view(item) if item and self._items.is_view(item) else None
 
     def page(
-        self, limit: int, cursor: str | None, where: tuple[str, str] | None = None
+        self,
+        limit: int,
+        cursor: str | None,
+        where: tuple[str, str] | None = None,
+        up_to: str | None = None,
     ) -> ViewPage[V]:
         """A Scan of the live table, or with `where` a Query of the index over that attribute
-        (sorted by key): never more than one request."""
+        (sorted by the index's sort key, or the view's key): never more than one request."""
         request: dict[str, Any] = {"TableName": self.table(), "Limit": limit}
         operation = "scan"
-        start = {self._key: {"S": _decode(cursor)}} if cursor else None
+        after = _decode(cursor) if cursor else None
+        start = {self._key: {"S": after["after"]}} if after else None
+        sort_key = None
         if where is not None:
             name, value = where
-            if name not in self.model.indexes:
-                raise ValueError(f"{self.model.name} has no index {name!r}")
+            sort_key = self.model.index(name).sort_key
             operation = "query"
-            request |= {
-                "IndexName": index_name(name),
-                "KeyConditionExpression": "#index = :value",
-                "ExpressionAttributeNames": {"#index": name},
-                "ExpressionAttributeValues": {":value": {"S": value}},
-            }
+            request |= _index_query(name, value, sort_key, up_to)
             if start is not None:
                 start[name] = {"S": value}
+                if sort_key is not None:
+                    if not isinstance(after.get("sort") if after else None, str):
+                        raise ValueError("cursor is not one this API returned")
+                    start[sort_key] = {"S": after["sort"] if after else ""}
+        elif up_to is not None:
+            raise ValueError("up_to needs a sorted index")
         if start is not None:
             request["ExclusiveStartKey"] = start
         response = call(self._client, operation, **request)
@@ -66,22 +72,47 @@ class DynamoDBViews(Generic[V]):
         last = response.get("LastEvaluatedKey")
         # moto omits LastEvaluatedKey on an exactly full page; a full page may have more after it.
         if last is None and len(items) == limit and items:
-            last = {self._key: items[-1][self._key]}
+            last = items[-1]
         views = [self._items.view(item) for item in items]
-        return ViewPage(views, _encode(last[self._key]["S"]) if last else None)
+        if not last:
+            return ViewPage(views, None)
+        sort = last[sort_key]["S"] if sort_key is not None else None
+        return ViewPage(views, _encode(last[self._key]["S"], sort))
 
 
-def _encode(key: str) -> str:
-    raw = json.dumps({"after": key}).encode()
+def _index_query(name: str, value: str, sort_key: str | None, up_to: str | None) -> dict[str, Any]:
+    if up_to is not None and sort_key is None:
+        raise ValueError(f"the index {name!r} is not sorted")
+    condition = "#index = :value"
+    names = {"#index": name}
+    values: dict[str, Any] = {":value": {"S": value}}
+    if up_to is not None and sort_key is not None:
+        condition += " AND #sort <= :up_to"
+        names["#sort"] = sort_key
+        values[":up_to"] = {"S": up_to}
+    return {
+        "IndexName": index_name(name),
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def _encode(key: str, sort: str | None = None) -> str:
+    position: dict[str, str] = {"after": key}
+    if sort is not None:
+        position["sort"] = sort
+    raw = json.dumps(position).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> str:
+def _decode(cursor: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        after = json.loads(raw)["after"]
+        position = json.loads(raw)
+        after = position["after"]
     except (binascii.Error, ValueError, KeyError, TypeError) as error:
         raise ValueError("cursor is not one this API returned") from error
     if not isinstance(after, str) or not after:
         raise ValueError("cursor is not one this API returned")
-    return after
+    return dict(position)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from application.requests import Clock, Outcome, Request
 from eventcore.aggregates import Aggregates, AnyLoaded, Decide
 from eventcore.commits import CommitMeta, Receipt, format_time
-from eventcore.errors import DomainError, IdempotencyKeyReused, VersionMismatch
+from eventcore.errors import DomainError, IdempotencyKeyReused, NotFound, VersionMismatch
 from eventcore.events import Event
 from eventcore.store import DuplicateRequest
 
@@ -68,11 +68,15 @@ class CommandRunner:
             self.aggregates.execute(stream_ids, checked, self.meta(request), receipt, new)
         except DuplicateRequest as duplicate:
             return replay(duplicate.receipt, request)
-        except DomainError:
+        except DomainError as refusal:
             # A retry of a command that already ran may now break a rule (the first withdrawal
-            # emptied the account): answer with what the first try answered.
+            # emptied the account): answer with what the first try answered. A key reused for
+            # another request is refused as such, unless the refusal is "not found": saying
+            # anything else would tell the caller that what it may not see exists.
             earlier = self.aggregates.store.get_receipt(request.receipt_key)
-            if earlier is not None:
+            if earlier is not None and (
+                earlier.fingerprint == request.fingerprint or not isinstance(refusal, NotFound)
+            ):
                 return replay(earlier, request)
             raise
         return outcome[0]

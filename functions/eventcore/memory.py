@@ -172,22 +172,41 @@ class InMemoryViews(Generic[V]):
         return self._views().get(key)
 
     def page(
-        self, limit: int, cursor: str | None, where: tuple[str, str] | None = None
+        self,
+        limit: int,
+        cursor: str | None,
+        where: tuple[str, str] | None = None,
+        up_to: str | None = None,
     ) -> ViewPage[V]:
         views = self._views()
-        if where is not None:
-            name, value = where
-            if name not in self.model.indexes:
-                raise ValueError(f"{self.model.name} has no index {name!r}")
-            views = {k: v for k, v in views.items() if self.model.codec.dump(v).get(name) == value}
         keys = sorted(views)
+        if where is not None:
+            keys = self._indexed(views, where, up_to)
+        elif up_to is not None:
+            raise ValueError("up_to needs a sorted index")
         if cursor is not None:
-            if cursor not in views:
+            if cursor not in keys:
                 raise ValueError("cursor is not one this API returned")
-            keys = [k for k in keys if k > cursor]
+            keys = keys[keys.index(cursor) + 1 :]
         chosen = keys[:limit]
         more = len(keys) > limit
         return ViewPage([views[k] for k in chosen], chosen[-1] if more else None)
+
+    def _indexed(self, views: dict[str, V], where: tuple[str, str], up_to: str | None) -> list[str]:
+        """The keys of the views in the index page `where`, in the index's order."""
+        name, value = where
+        index = self.model.index(name)
+        if up_to is not None and index.sort_key is None:
+            raise ValueError(f"{self.model.name}'s index {name!r} is not sorted")
+        dumped = {k: self.model.codec.dump(v) for k, v in views.items()}
+        keys = [k for k, d in dumped.items() if d.get(name) == value]
+        if index.sort_key is None:
+            return sorted(keys)
+        sort_key = index.sort_key
+        keys = [k for k in keys if isinstance(dumped[k].get(sort_key), str)]
+        if up_to is not None:
+            keys = [k for k in keys if dumped[k][sort_key] <= up_to]
+        return sorted(keys, key=lambda k: (dumped[k][sort_key], k))
 
 
 class InMemoryChangeMarks:

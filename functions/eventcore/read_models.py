@@ -41,6 +41,16 @@ class ViewCodec(Protocol[V]):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Index:
+    """An index over a string attribute of the view: pages of the views with one value of it,
+    in the order of `sort_key` (another string attribute, e.g. a deadline; a view without it is
+    in no page of the index) or else of the view's key."""
+
+    attribute: str
+    sort_key: str | None = None
+
+
 @dataclass(frozen=True)
 class ReadModel(Generic[V]):
     """One read model of a category: its name (which names its tables, `<name>-blue` and
@@ -48,15 +58,27 @@ class ReadModel(Generic[V]):
     attribute its views are stored under, the projection that builds a view and the codec that
     stores it. `key_of` turns a stream id into the view's key (by default the entity id, the
     stream id without its category). Each of `indexes` names a string attribute of the view
-    that pages can be asked for by value (`page(..., where=(name, value))`, never a scan): a
-    view whose attribute is None is in no page of that index."""
+    (or is an `Index` of one, sorted by another) that pages can be asked for by value
+    (`page(..., where=(name, value))`, never a scan): a view whose attribute is None is in no
+    page of that index."""
 
     name: str
     key: str
     projection: Projection[V]
     codec: ViewCodec[V]
     key_of: Callable[[str], str] = entity_id_of
-    indexes: tuple[str, ...] = ()
+    indexes: tuple[str | Index, ...] = ()
+
+    @property
+    def index_specs(self) -> tuple[Index, ...]:
+        return tuple(i if isinstance(i, Index) else Index(i) for i in self.indexes)
+
+    def index(self, attribute: str) -> Index:
+        """The index over `attribute`; ValueError when there is none."""
+        for index in self.index_specs:
+            if index.attribute == attribute:
+                return index
+        raise ValueError(f"{self.name} has no index {attribute!r}")
 
     def __post_init__(self) -> None:
         if not NAME_PATTERN.match(self.name):
@@ -68,9 +90,10 @@ class ReadModel(Generic[V]):
                 f"read model {self.name}: key {self.key!r} must be a lower-case name other"
                 f" than {sorted(STORE_FIELDS)}"
             )
-        for index in self.indexes:
-            if not NAME_PATTERN.match(index) or index in STORE_FIELDS | {self.key}:
-                raise ValueError(f"read model {self.name}: {index!r} cannot be an index")
+        for index in self.index_specs:
+            for name in (index.attribute, index.sort_key or index.attribute):
+                if not NAME_PATTERN.match(name) or name in STORE_FIELDS | {self.key}:
+                    raise ValueError(f"read model {self.name}: {name!r} cannot be an index")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +111,13 @@ class ViewReader(Protocol[V]):
         ...
 
     def page(
-        self, limit: int, cursor: str | None, where: tuple[str, str] | None = None
+        self,
+        limit: int,
+        cursor: str | None,
+        where: tuple[str, str] | None = None,
+        up_to: str | None = None,
     ) -> ViewPage[V]:
         """Up to `limit` views after `cursor` (opaque; raises ValueError when malformed), in key
-        order, or only those whose indexed attribute `where[0]` is `where[1]`."""
+        order, or only those whose indexed attribute `where[0]` is `where[1]`, in the index's
+        order; with `up_to` (a sorted index only), those whose sort key is at most that."""
         ...

@@ -5,7 +5,7 @@ type (one stream category) on the shared event store, projector, snapshots, bus,
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -28,15 +28,30 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 JOB_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 
+# Seconds left of the run a job is part of: a job stops starting new work when it runs low,
+# and the next run carries on.
+TimeLeft = Callable[[], float]
+
+
+class JobFailed(Exception):
+    """Part of a job's work failed (each piece named, with why); the rest was done."""
+
+    def __init__(self, done: int, failures: Mapping[str, str]) -> None:
+        super().__init__(f"{len(failures)} failed, {done} done")
+        self.done = done
+        self.failures = dict(failures)
+
+
 @dataclass(frozen=True)
 class Job(Generic[Service]):
     """Work the platform runs on a schedule, on the domain's service: every minute on AWS, every
     few seconds under `make run` (expiring what is past its deadline, say). `run` answers how
-    many things it acted on; it must be safe to run twice, or at the same time as commands, as
-    every command is (decide on streams, write with conditions)."""
+    many things it acted on, or raises `JobFailed` for the pieces it could not do; it must be
+    safe to run twice, or at the same time as commands, as every command is (decide on
+    streams, write with conditions), and should stop starting work when `time_left` runs low."""
 
     name: str
-    run: Callable[[Service], int]
+    run: Callable[[Service, TimeLeft], int]
 
     def __post_init__(self) -> None:
         if not JOB_NAME_PATTERN.match(self.name):

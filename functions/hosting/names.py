@@ -7,7 +7,7 @@ SLOTS = ("blue", "green")
 
 def index_name(attribute: str) -> str:
     """The global secondary index over a read model's indexed attribute (keyed by it, sorted
-    by the view's key)."""
+    by the index's sort key, or the view's key)."""
     return f"by_{attribute}"
 
 

@@ -102,6 +102,28 @@ class ViewStoreContract:
                 break
         assert sorted(seen) == names
 
+    def test_a_sorted_index_pages_in_its_order_up_to_a_bound(self, sides: Sides) -> None:
+        labels = {"c1": "m", "c2": "b", "c3": "z", "c4": "a", "c5": "k", "c6": "m"}
+        for counter, label in labels.items():
+            counted = CounterView(counter, label, 0, "running", 1)
+            sides.store.save(stream_id(counter), Projected(counted, 1, last_hash="h" * 64), 0)
+        stopped = CounterView("c7", "a", 0, "stopped", 1)
+        sides.store.save(stream_id("c7"), Projected(stopped, 1, last_hash="h" * 64), 0)
+        seen: list[str] = []
+        cursor = None
+        for _ in range(10):
+            page = sides.reader.page(2, cursor, where=("status", "running"), up_to="m")
+            assert len(page.views) <= 2
+            seen += [v.counter_id for v in page.views]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == ["c4", "c2", "c5", "c1", "c6"]  # by label, then key; "z" is past the bound
+        everything = sides.reader.page(10, None, where=("status", "running"))
+        assert [v.label for v in everything.views] == ["a", "b", "k", "m", "m", "z"]
+        with pytest.raises(ValueError, match="sorted index"):
+            sides.reader.page(10, None, up_to="m")
+
     def test_a_cursor_it_did_not_give_is_refused(self, sides: Sides) -> None:
         saved(sides, "a")
         with pytest.raises(ValueError, match="cursor"):
@@ -120,7 +142,8 @@ class TestDynamoDBViews(ViewStoreContract):
     def sides(self) -> Iterator[Sides]:
         with mock_aws():
             client = boto3.client("dynamodb")
-            for spec in (*read_model_tables(COUNTERS.name, COUNTERS.key), PROJECTIONS):
+            tables_of = read_model_tables(COUNTERS.name, COUNTERS.key, COUNTERS.index_specs)
+            for spec in (*tables_of, PROJECTIONS):
                 client.create_table(**table_request(spec, "test"))
             tables = {"blue": "ledger-test-counters-blue", "green": "ledger-test-counters-green"}
             projections = PROJECTIONS.physical_name("test")

@@ -160,9 +160,16 @@ def test_the_readme_quick_start_works_as_written(stack: Stack):
         document, end = decoder.raw_decode(text)
         documents.append(document)
         text = text[end:].strip()
-    deposit, withdrawal, account, events, state, signed = documents
+    deposit, withdrawal, account, events, state, signed, posted, transfer = documents
     assert (deposit["balance"], withdrawal["balance"]) == (2500, 1500)
     assert (account["balance"], account["version"]) == (1500, 3)
     assert signed == account  # the auditor's SigV4-signed read
     assert [e["type"] for e in events["events"]] == ["AccountOpened", "Deposited", "Withdrawn"]
     assert (state["balance"], state["version"]) == (2500, 2)
+    # The pending transfer: 500 held, 300 of it posted by the payee, the rest released.
+    assert (posted["status"], posted["posted_amount"]) == ("posted", 300)
+    assert (transfer["amount"], transfer["posted_amount"], transfer["status"]) == (
+        500,
+        300,
+        "posted",
+    )

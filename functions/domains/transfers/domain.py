@@ -11,7 +11,7 @@ from domains.transfers.integration import FEED
 from domains.transfers.service import Transfers
 from domains.transfers.state import TransferCodec
 from domains.transfers.views import TRANSFERS as TRANSFERS_VIEW
-from hosting.domain import Domain, Job
+from hosting.domain import Domain, Job, JobFailed, TimeLeft
 
 if TYPE_CHECKING:
     from httpkernel.routing import DomainRouter
@@ -26,8 +26,11 @@ def routes(transfers: Callable[[], Transfers]) -> DomainRouter:
     return transfer_routes(transfers)
 
 
-def _expire_due(transfers: Transfers) -> int:
-    return transfers.expire_due()
+def _expire_due(transfers: Transfers, time_left: TimeLeft) -> int:
+    sweep = transfers.expire_due(time_left)
+    if sweep.failed:
+        raise JobFailed(sweep.expired, sweep.failed)
+    return sweep.expired
 
 
 TRANSFERS: Domain[Transfers] = Domain(

@@ -4,7 +4,9 @@ transfer's stream and both accounts' streams in one transaction."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 
@@ -26,7 +28,7 @@ from domains.transfers.commands import (
 from domains.transfers.decider import decide, stream_id
 from domains.transfers.errors import TransferNotDue, TransferNotFound, TransferNotPending
 from domains.transfers.state import Transfer
-from domains.transfers.views import EXPIRY_INDEX, TRANSFERS, TransferView, expiry_hour
+from domains.transfers.views import PENDING_INDEX, PENDING_SHARDS, TRANSFERS, TransferView
 from eventcore.aggregates import Aggregates, AnyLoaded
 from eventcore.commits import format_time
 from eventcore.errors import Forbidden
@@ -34,13 +36,18 @@ from eventcore.events import Event
 from eventcore.read_models import ViewReader
 from hosting.platform import Platform
 
-# How far back the expiry sweep looks for deadlines, by hour: every run reads the current and
-# the previous hour; the first run of a container, and every FULL_SWEEP_EVERY-th after it, a
-# whole day, for a transfer whose view reached the read model after its hour was swept (the
-# projector behind). One that is later still (an outage of more than a day) is left for
-# `expire_due(lookback_hours=...)` run by hand.
-LOOKBACK_HOURS = 24
-FULL_SWEEP_EVERY = 60
+# Pending transfers the sweep reads from one shard of the index at a time.
+SWEEP_PAGE = 100
+
+
+@dataclass
+class Sweep:
+    """What one expiry sweep did: transfers expired, those it could not expire (and why), and
+    whether it stopped for lack of time with due transfers left for the next run."""
+
+    expired: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    unfinished: bool = False
 
 
 def _missing(transfer_id: str) -> TransferNotFound:
@@ -54,7 +61,6 @@ class Transfers:
         self.views = cast(ViewReader[TransferView], platform.views(TRANSFERS.name))
         self.clock: Clock = platform.clock
         self.new_id: Callable[[], str] = platform.new_id
-        self._sweeps = 0
 
     # ---- commands ------------------------------------------------------------------------
 
@@ -138,37 +144,39 @@ class Transfers:
             transfer_id, command, request, lambda *_: True, lambda _: {"status": "expired"}
         )
 
-    def expire_due(self, lookback_hours: int | None = None) -> int:
-        """Expire every pending transfer whose deadline has passed, found in the read model's
-        index of deadlines by hour (two queries a run, a day's worth now and then); how many
-        this call expired."""
-        if lookback_hours is None:
-            lookback_hours = LOOKBACK_HOURS if self._sweeps % FULL_SWEEP_EVERY == 0 else 1
-        self._sweeps += 1
-        now = self.clock()
-        due_by = format_time(now)
-        expired = 0
-        for hours_ago in range(lookback_hours, -1, -1):
-            hour = expiry_hour(format_time(now - timedelta(hours=hours_ago)))
-            for view in self._pending_in(hour):
-                if view.expires_at is None or view.expires_at > due_by:
-                    continue
-                try:
-                    self.expire(view.transfer_id)
-                except (TransferNotPending, TransferNotDue):
-                    continue  # posted or voided first, or the view ahead of the stream
-                expired += 1
-        return expired
+    def expire_due(self, time_left: Callable[[], float] = lambda: math.inf) -> Sweep:
+        """Expire every pending transfer whose deadline has passed, read from the index of
+        pending transfers by deadline (so only due ones are read), a page of each shard in
+        turn; one that cannot be expired is noted and the sweep goes on. Stops starting
+        expiries when `time_left()` (seconds) is below 1."""
+        due_by = format_time(self.clock())
+        sweep = Sweep()
+        cursors: dict[str, str | None] = {str(shard): None for shard in range(PENDING_SHARDS)}
+        while cursors:
+            for shard, cursor in list(cursors.items()):
+                where = (PENDING_INDEX.attribute, shard)
+                page = self.views.page(SWEEP_PAGE, cursor, where=where, up_to=due_by)
+                for view in page.views:
+                    if time_left() < 1:
+                        sweep.unfinished = True
+                        return sweep
+                    self._expire_one(view.transfer_id, sweep)
+                if page.next_cursor is None:
+                    del cursors[shard]
+                else:
+                    cursors[shard] = page.next_cursor
+        return sweep
 
-    def _pending_in(self, hour: str) -> list[TransferView]:
-        views: list[TransferView] = []
-        cursor = None
-        while True:
-            page = self.views.page(1000, cursor, where=(EXPIRY_INDEX, hour))
-            views += [v for v in page.views if v.status == "pending"]
-            cursor = page.next_cursor
-            if cursor is None:
-                return views
+    def _expire_one(self, transfer_id: str, sweep: Sweep) -> None:
+        try:
+            outcome = self.expire(transfer_id)
+        except (TransferNotPending, TransferNotDue):
+            return  # posted or voided first, or the view ahead of the stream
+        except Exception as failure:  # whatever one transfer's write raises, the rest go on
+            sweep.failed[transfer_id] = f"{type(failure).__name__}: {failure}"
+            return
+        if not outcome.replayed:  # an earlier sweep expired it; its view is not projected yet
+            sweep.expired += 1
 
     def _settle(
         self,

@@ -1,8 +1,9 @@
-"""The `transfers` read model: one view per transfer, and an index of pending ones by the hour
-of their deadline, which the expiry sweep reads."""
+"""The `transfers` read model: one view per transfer, and an index of the pending ones sorted by
+deadline, which the expiry sweep reads."""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -15,14 +16,19 @@ from domains.transfers.events import (
 )
 from eventcore.categories import entity_id_of
 from eventcore.events import Event
-from eventcore.read_models import ReadModel
+from eventcore.read_models import Index, ReadModel
 
-EXPIRY_INDEX = "expires_in_hour"
+# Pending transfers, spread over a few index partitions (one would take every pending
+# transfer's writes) and sorted by deadline: the sweep reads each shard up to now, so it reads
+# the transfers that are due and no others, however many are pending or however late a view was
+# projected.
+PENDING_INDEX = Index("pending_shard", sort_key="expires_at")
+PENDING_SHARDS = 8
 
 
-def expiry_hour(expires_at: str) -> str:
-    """The hour a deadline falls in (`2026-12-02T07`): the expiry index's partition."""
-    return expires_at[:13]
+def pending_shard(transfer_id: str) -> str:
+    """The index partition of a pending transfer: fixed by its id."""
+    return str(zlib.crc32(transfer_id.encode()) % PENDING_SHARDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +92,12 @@ def project_stream(view: TransferView | None, stream: str, event: Event) -> Tran
 
 
 class TransferViewCodec:
-    """A transfer view as stored; a pending one also under the hour of its deadline (the
+    """A transfer view as stored; a pending one also under its shard of the pending index (the
     attribute is left out otherwise, so the index holds pending transfers only)."""
 
     def dump(self, view: TransferView) -> dict[str, Any]:
-        deadline = view.expires_at if view.status == "pending" else None
-        hour = expiry_hour(deadline) if deadline is not None else None
-        return {**view.to_json(), EXPIRY_INDEX: hour}
+        shard = pending_shard(view.transfer_id) if view.status == "pending" else None
+        return {**view.to_json(), PENDING_INDEX.attribute: shard}
 
     def load(self, data: dict[str, Any]) -> TransferView:
         expires_at = data.get("expires_at")
@@ -114,5 +119,5 @@ TRANSFERS: ReadModel[TransferView] = ReadModel(
     key="transfer_id",
     projection=project_stream,
     codec=TransferViewCodec(),
-    indexes=(EXPIRY_INDEX,),
+    indexes=(PENDING_INDEX,),
 )
