@@ -60,21 +60,29 @@ def _transfers(source: str, requests: Requests) -> dict[str, dict[str, Counter[s
     later = [_hold(source, target) for _ in range(2)]  # settled cold, below
     measured: dict[str, dict[str, Counter[str]]] = {}
     bootstrap.use(None)
-    requests.take()
+    _taken(requests)
     held = _hold(source, target)
-    measured["pending"] = {"cold": requests.take()}
+    measured["pending"] = {"cold": _taken(requests)}
     held_too = _hold(source, target)
-    measured["pending"]["warm"] = requests.take()
+    measured["pending"]["warm"] = _taken(requests)
     command(f"/transfers/{held}/post", {})
-    measured["post"] = {"warm": requests.take()}
+    measured["post"] = {"warm": _taken(requests)}
     command(f"/transfers/{held_too}/void", {})
-    measured["void"] = {"warm": requests.take()}
+    measured["void"] = {"warm": _taken(requests)}
     for name, transfer_id in zip(("post", "void"), later, strict=True):
         bootstrap.use(None)
-        requests.take()
+        _taken(requests)
         command(f"/transfers/{transfer_id}/{name}", {})
-        measured[name]["cold"] = requests.take()
+        measured[name]["cold"] = _taken(requests)
     return measured
+
+
+def _taken(requests: Requests) -> Counter[str]:
+    """The calls since the last take, less the snapshot key's `GetPublicKey`: a container makes
+    it once, the first time it checks a snapshot, not per command."""
+    calls = requests.take()
+    calls.pop("GetPublicKey", None)
+    return calls
 
 
 def _described(calls: Counter[str]) -> str:
@@ -86,13 +94,13 @@ def _measure(history: History, requests: Requests) -> tuple[Counter[str], Counte
     from handlers import bootstrap
 
     bootstrap.use(None)  # a new container: nothing cached
-    requests.take()
+    _taken(requests)
     deposit(history.account_id, 100)
-    cold = requests.take()
+    cold = _taken(requests)
     warm = []
     for _ in range(WARM_COMMANDS):
         deposit(history.account_id, 100)
-        warm.append(requests.take())
+        warm.append(_taken(requests))
     return cold, max(warm, key=lambda calls: calls.total())
 
 
@@ -105,7 +113,8 @@ def run(context: Context) -> Result:
     with handlers_on(stack):
         from handlers import bootstrap
 
-        clients = bootstrap.client("dynamodb"), bootstrap.client("s3")
+        # KMS too: a command on an existing account must not touch a personal-data key.
+        clients = bootstrap.client("dynamodb"), bootstrap.client("s3"), bootstrap.client("kms")
         with Requests(*clients) as requests:
             for size, history in histories.items():
                 cold_calls, warm_calls = _measure(history, requests)

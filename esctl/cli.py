@@ -143,6 +143,7 @@ def history(
 ) -> None:
     """A stream's events, oldest first."""
     from application.history import history as page_of
+    from application.history import revealed
 
     host = _connect()
     stream = _stream(host, identifier, category)
@@ -150,6 +151,8 @@ def history(
     if page is None:
         errors.print(f"[red]{stream} does not exist[/red]")
         raise typer.Exit(2)
+    # Operators see names (null once erased): this needs the personal-data key's Decrypt.
+    page = revealed(page, host.platform.personal)
     table = Table("version", "recorded at", "type", "data", "actor", "command id", "hash")
     for event in page.events:
         data = ", ".join(f"{k}={v}" for k, v in event["data"].items())

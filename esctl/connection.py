@@ -11,12 +11,14 @@ from infra.resources import (
     DIGEST_KEY_ENV_VAR,
     EVENT_BUS,
     EVENT_BUS_ENV_VAR,
+    PERSONAL_DATA_KEY_ENV_VAR,
     SNAPSHOT_BUCKET_ENV_VAR,
     SNAPSHOT_KEY_ENV_VAR,
     TABLES,
     TableSpec,
     construct_name,
     digest_key_alias,
+    personal_data_key_alias,
     read_model_tables,
     snapshot_key_alias,
 )
@@ -43,6 +45,7 @@ def outputs(catalogue: Catalogue) -> dict[str, str]:
         "SnapshotSigningKeyArn": SNAPSHOT_KEY_ENV_VAR,
         "DigestBucketName": DIGEST_BUCKET_ENV_VAR,
         "DigestSigningKeyArn": DIGEST_KEY_ENV_VAR,
+        "PersonalDataKeyArn": PERSONAL_DATA_KEY_ENV_VAR,
         "EventBusName": EVENT_BUS_ENV_VAR,
     }
 
@@ -82,6 +85,7 @@ def configure(target: Target, catalogue: Catalogue) -> dict[str, str]:
     # Every stage's keys carry the aliases the stack gives them.
     names[SNAPSHOT_KEY_ENV_VAR] = snapshot_key_alias(target.stage)
     names[DIGEST_KEY_ENV_VAR] = digest_key_alias(target.stage)
+    names[PERSONAL_DATA_KEY_ENV_VAR] = personal_data_key_alias(target.stage)
     names[EVENT_BUS_ENV_VAR] = f"ledger-{target.stage}-{EVENT_BUS}"
     if target.stage == "local":
         names[SNAPSHOT_BUCKET_ENV_VAR] = f"ledger-{target.stage}-snapshots"

@@ -20,6 +20,7 @@ from eventcore.digest_audit import (
     unsigned_head,
 )
 from eventcore.hashchain import ChainReport
+from eventcore.personal import is_sealed
 from eventcore.verification import verify_stream
 from handlers.aws_infrastructure import AwsInfrastructure
 from hosting.host import Host
@@ -82,7 +83,12 @@ def state_of(host: Host, stream: str, version: int | None, at: str | None) -> di
         raise LookupError(f"{stream} has no such state")
     domain = host.catalogue.for_stream(stream)
     assert domain is not None  # the repository was found by the same category
-    return {"stream_id": stream, "version": found.version, **domain.codec.dump(found.state)}
+    state = domain.codec.dump(found.state)
+    # Sealed personal values revealed (a field's name is what it was sealed for); null once
+    # erased.
+    personal = host.platform.personal
+    shown = {k: personal.reveal(v, k) if is_sealed(v) else v for k, v in state.items()}
+    return {"stream_id": stream, "version": found.version, **shown}
 
 
 def count_commits(dynamodb: Any, table: str) -> int:

@@ -14,10 +14,12 @@ from infra.resources import (
     EVENT_BUS,
     EVENT_BUS_ENV_VAR,
     EXAMPLE_SUBSCRIPTION,
+    PERSONAL_DATA_KEY_ENV_VAR,
     SNAPSHOT_BUCKET_ENV_VAR,
     SNAPSHOT_KEY_ENV_VAR,
     TableSpec,
     digest_key_alias,
+    personal_data_key_alias,
     snapshot_key_alias,
 )
 
@@ -52,8 +54,9 @@ def provision(
     stage: str = "local",
     region: str = "eu-west-1",
 ) -> dict[str, str]:
-    """Create every table (the catalogue's read models' too), the snapshot and digest buckets
-    and the keys that sign snapshots and digests; return the environment the Lambdas expect."""
+    """Create every table (the catalogue's read models' too), the snapshot and digest buckets,
+    the keys that sign snapshots and digests and the one that wraps personal-data keys; return
+    the environment the Lambdas expect."""
     env: dict[str, str] = {}
     for spec in tables(catalogue):
         dynamodb.create_table(**table_request(spec, stage))
@@ -69,6 +72,10 @@ def provision(
     env[SNAPSHOT_KEY_ENV_VAR] = signing_key(kms, snapshot_key_alias(stage), "snapshots")
     env[DIGEST_BUCKET_ENV_VAR] = digest_bucket(s3, f"ledger-{stage}-digests", region)
     env[DIGEST_KEY_ENV_VAR] = signing_key(kms, digest_key_alias(stage), "digests")
+    wrapping = kms.create_key(Description="Wraps the data subjects' keys of personal data")
+    alias = personal_data_key_alias(stage)
+    kms.create_alias(AliasName=alias, TargetKeyId=wrapping["KeyMetadata"]["KeyId"])
+    env[PERSONAL_DATA_KEY_ENV_VAR] = alias
     return env
 
 

@@ -30,6 +30,7 @@ STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
     "dev": {
         "snapshot_retention_days": 30,
         "digest_retention_days": 1,
+        "subject_keys_recovery_days": 1,
         "log_retention_days": 14,
         "log_level": "INFO",
         "api_throttle_rate_limit": 50,
@@ -59,6 +60,8 @@ STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
         "snapshot_retention_days": 365,
         # Seven years: what bookkeeping rules commonly ask records to be kept for.
         "digest_retention_days": 2555,
+        # A destroyed key stays restorable this long: erasure is complete after it.
+        "subject_keys_recovery_days": 7,
         "log_retention_days": 365,
         "log_level": "INFO",
         "api_throttle_rate_limit": 500,
@@ -89,6 +92,8 @@ STAGE_DEFAULTS: Mapping[Stage, Mapping[str, int | str]] = {
 _RANGES: Mapping[str, tuple[int, int]] = {
     "snapshot_retention_days": (1, 36_500),
     "digest_retention_days": (1, 36_500),
+    # DynamoDB keeps point-in-time recovery for 1 to 35 days.
+    "subject_keys_recovery_days": (1, 35),
     "snapshot_every": (1, 100_000),
     "api_throttle_rate_limit": (1, 1_000_000),
     "api_throttle_burst_limit": (1, 1_000_000),
@@ -145,6 +150,8 @@ class StackConfig:
     snapshot_retention_days: int
     # Object Lock (compliance mode) on each digest: nobody can delete it before this.
     digest_retention_days: int
+    # Point-in-time recovery of the data subjects' keys: how long a destroyed key can be restored.
+    subject_keys_recovery_days: int
     log_retention_days: int
     log_level: str
     api_throttle_rate_limit: int

@@ -123,8 +123,16 @@ PROJECTIONS = TableSpec(
     env_var="PROJECTIONS_TABLE",
 )
 
+# Data subjects' keys (wrapped by the personal-data master key): deleting one erases the
+# subject's personal data wherever its sealed copies went.
+SUBJECT_KEYS = TableSpec(
+    logical_name="subject_keys",
+    partition_key=Key("subject", AttributeType.STRING),
+    env_var="SUBJECT_KEYS_TABLE",
+)
+
 # The platform's own tables, whatever the domains.
-TABLES: tuple[TableSpec, ...] = (EVENTS, IDEMPOTENCY, PROJECTIONS)
+TABLES: tuple[TableSpec, ...] = (EVENTS, IDEMPOTENCY, PROJECTIONS, SUBJECT_KEYS)
 
 
 def read_model_tables(
@@ -174,6 +182,14 @@ DIGEST_KEY_ENV_VAR = "DIGEST_SIGNING_KEY"
 
 def digest_key_alias(stage: str) -> str:
     return f"alias/ledger-{stage}-digests"
+
+
+# The symmetric KMS key that wraps the data subjects' keys.
+PERSONAL_DATA_KEY_ENV_VAR = "PERSONAL_DATA_KEY"
+
+
+def personal_data_key_alias(stage: str) -> str:
+    return f"alias/ledger-{stage}-personal-data"
 
 
 # Names the handlers, the dashboards and the alarms must agree on.

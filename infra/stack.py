@@ -17,6 +17,7 @@ from infra.integration import IntegrationBus, publisher_options
 from infra.jobs import add_jobs
 from infra.lambda_factory import FunctionFactory
 from infra.monitoring import Monitoring
+from infra.personal_data import PersonalDataKeys
 from infra.read_models import ReadModels
 from infra.resources import (
     DIGEST_BUCKET_ENV_VAR,
@@ -25,10 +26,12 @@ from infra.resources import (
     EVENTS,
     IDEMPOTENCY,
     METRICS_NAMESPACE,
+    PERSONAL_DATA_KEY_ENV_VAR,
     PROJECTIONS,
     SERVICE_NAME,
     SNAPSHOT_BUCKET_ENV_VAR,
     SNAPSHOT_KEY_ENV_VAR,
+    SUBJECT_KEYS,
     construct_name,
     read_model_tables,
     snapshot_key_alias,
@@ -69,6 +72,7 @@ class LedgerStack(cdk.Stack):
             alias=snapshot_key_alias(config.stage),
         )
         self.digests = DigestLedger(self, "Digests", config=config)
+        self.personal_data = PersonalDataKeys(self, "PersonalData", config=config)
         functions = FunctionFactory(
             self, "Functions", config=config, environment=self._environment(config)
         )
@@ -128,6 +132,8 @@ class LedgerStack(cdk.Stack):
             SNAPSHOT_KEY_ENV_VAR: self.snapshot_key.key.key_arn,
             DIGEST_BUCKET_ENV_VAR: self.digests.bucket.bucket_name,
             DIGEST_KEY_ENV_VAR: self.digests.key.key.key_arn,
+            SUBJECT_KEYS.env_var: self.personal_data.table.table_name,
+            PERSONAL_DATA_KEY_ENV_VAR: self.personal_data.key.key_arn,
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "LOG_LEVEL": config.log_level,
@@ -163,6 +169,14 @@ class LedgerStack(cdk.Stack):
         event_store.append_only([r for r in roles if r is not None])
         for writer in writers:
             snapshots.grant_read(writer)
+        # Personal data: commands seal names (making a subject's key) and erase them; queries
+        # reveal them to whoever may see them; nothing else reads a name.
+        sealer, revealer = api.command_function.role, api.query_function.role
+        if sealer is None or revealer is None:
+            raise ValueError("the HTTP functions have no roles")
+        self.personal_data.allow_sealing_by(sealer)
+        self.personal_data.allow_revealing_by(revealer)
+        self.personal_data.only_these_use_the_key()
         # Queries only read.
         event_store.grant_read_events(api.query_function)
         snapshots.grant_read(api.query_function)
@@ -220,6 +234,8 @@ class LedgerStack(cdk.Stack):
             "SnapshotSigningKeyArn": self.snapshot_key.key.key_arn,
             "DigestBucketName": self.digests.bucket.bucket_name,
             "DigestSigningKeyArn": self.digests.key.key.key_arn,
+            "SubjectKeysTableName": self.personal_data.table.table_name,
+            "PersonalDataKeyArn": self.personal_data.key.key_arn,
             "ProjectorDeadLetterQueueUrl": self.projector.dead_letters.queue_url,
             "EventBusName": self.integration.bus.event_bus_name,
             "EventArchiveName": self.integration.archive.archive_name,

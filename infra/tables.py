@@ -18,6 +18,7 @@ def table_from_spec(
     stage: str,
     removal_policy: cdk.RemovalPolicy,
     deletion_protection: bool,
+    recovery_period_days: int | None = None,
 ) -> dynamodb.Table:
     """An on-demand, encrypted table with point-in-time recovery.
 
@@ -36,7 +37,7 @@ def table_from_spec(
         billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
         encryption=dynamodb.TableEncryption.AWS_MANAGED,
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
+            point_in_time_recovery_enabled=True, recovery_period_in_days=recovery_period_days
         ),
         deletion_protection=deletion_protection,
         removal_policy=removal_policy,

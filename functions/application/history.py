@@ -10,6 +10,7 @@ from typing import Any
 
 from application.callers import Caller, principal_of
 from eventcore.commits import Commit
+from eventcore.personal import PersonalData, is_sealed
 from eventcore.store import EventStore
 
 # What says who sent a command: left out of other principals' commands for a caller who does
@@ -64,6 +65,22 @@ def seen_by(page: HistoryPage, caller: Caller) -> HistoryPage:
         event
         if principal_of(str(event["actor"])) == caller.principal
         else {**event, **dict.fromkeys(IDENTIFYING)}
+        for event in page.events
+    ]
+    return HistoryPage(events, page.next_after)
+
+
+def revealed(page: HistoryPage, personal: PersonalData) -> HistoryPage:
+    """The page with every sealed value in the events' data revealed (a field's name is the
+    purpose it was sealed for): null once its subject's personal data was erased."""
+    events = [
+        {
+            **event,
+            "data": {
+                name: personal.reveal(value, name) if is_sealed(value) else value
+                for name, value in event["data"].items()
+            },
+        }
         for event in page.events
     ]
     return HistoryPage(events, page.next_after)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic_core import from_json
 
 from eventcore.errors import IntegrityError
+from eventcore.personal import PersonalField, is_sealed
 from eventcore.stored_json import AnyStoredEvent, StoredEventsValidator, stored_events_validator
 
 JSONDict = dict[str, Any]
@@ -67,6 +68,15 @@ def _is_literal(annotation: Any, value: object) -> bool:
     return get_origin(annotation) is Literal and get_args(annotation) == (value,)
 
 
+def personal_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of `model` annotated with `eventcore.personal.PERSONAL`."""
+    return tuple(
+        name
+        for name, info in model.model_fields.items()
+        if any(isinstance(meta, PersonalField) for meta in info.metadata)
+    )
+
+
 class EventRegistry:
     """Maps (type, schema_version) to a model and upcasts old versions to the current one."""
 
@@ -80,6 +90,8 @@ class EventRegistry:
         # What `load_json` validates with, built on first use; a registration drops it, under
         # the lock, so a build racing a registration cannot keep a stale one.
         self._stored_json: StoredEventsValidator | None = None
+        # type -> the fields of its current model marked as personal data.
+        self._personal: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
     def register(self, model: type[E]) -> type[E]:
@@ -106,6 +118,8 @@ class EventRegistry:
                 for n, v in self._current.items()
             }
             self._stored_json = None
+            if self._current[name] == version:
+                self._personal[name] = personal_fields(model)
         return model
 
     def upcaster(self, name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
@@ -129,7 +143,21 @@ class EventRegistry:
         return list(self._models.values())
 
     def to_stored(self, event: Event) -> StoredEvent:
-        return StoredEvent(event.type, event.schema_version, event.data())
+        """The event as it is stored; refused (ValueError) if a field marked as personal data
+        holds anything but a sealed token: personal data is never stored in plain text."""
+        data = event.data()
+        # An older shape is what history holds (written before fields were sealed), never what
+        # a command writes now.
+        current = self._current.get(event.type) == event.schema_version
+        for name in self._personal.get(event.type, ()) if current else ():
+            value = data.get(name)
+            if value is not None and not is_sealed(value):
+                raise ValueError(f"{event.type}.{name} is personal data: seal it before storing")
+        return StoredEvent(event.type, event.schema_version, data)
+
+    def personal_fields(self, name: str) -> tuple[str, ...]:
+        """The fields of event type `name` (current version) marked as personal data."""
+        return self._personal.get(name, ())
 
     def load(self, stored: StoredEvent) -> Event:
         """Turn a stored event into the current model, upcasting it first when it is older."""

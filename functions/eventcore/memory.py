@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 from eventcore.commits import Commit, CommitEvents, Receipt
@@ -270,3 +270,25 @@ class InMemoryEvidence:
     def keep(self, record: dict[str, Any]) -> str:
         self.kept.append(record)
         return f"memory/{len(self.kept)}"
+
+
+class InMemorySubjectKeys:
+    """`SubjectKeys` in a dict (tests, the in-memory host): keys are kept as they are."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def create(self, subject: str) -> bytes:
+        from eventcore.personal import new_key
+
+        with self._lock:
+            return self._keys.setdefault(subject, new_key())
+
+    def get_many(self, subjects: Collection[str]) -> dict[str, bytes]:
+        with self._lock:
+            return {s: self._keys[s] for s in subjects if s in self._keys}
+
+    def destroy(self, subject: str) -> None:
+        with self._lock:
+            self._keys.pop(subject, None)

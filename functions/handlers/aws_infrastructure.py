@@ -15,6 +15,7 @@ from adapters.evidence_store_s3 import S3Evidence
 from adapters.projection_slots_dynamodb import ActiveSlots
 from adapters.signatures_kms import KmsPublicKey, KmsSigner
 from adapters.snapshot_store_s3 import S3SnapshotStore
+from adapters.subject_keys_dynamodb_kms import DynamoDBKmsSubjectKeys
 from adapters.views_dynamodb import DynamoDBViews
 from eventcore.commits import format_time
 from eventcore.read_models import ReadModel
@@ -91,6 +92,20 @@ class AwsInfrastructure:
         if not self.settings.digest_bucket:
             raise MissingSetting("DIGEST_BUCKET is not set: there is nowhere to keep evidence")
         return S3Evidence(self.client("s3"), self.settings.digest_bucket)
+
+    def subject_keys(self) -> DynamoDBKmsSubjectKeys:
+        settings = self.settings
+        if not settings.subject_keys_table or not settings.personal_data_key:
+            raise MissingSetting(
+                "SUBJECT_KEYS_TABLE and PERSONAL_DATA_KEY must be set: personal data is never"
+                " stored in plain text"
+            )
+        return DynamoDBKmsSubjectKeys(
+            lambda: self.client("dynamodb"),
+            lambda: self.client("kms"),
+            settings.subject_keys_table,
+            settings.personal_data_key,
+        )
 
     def digest_store(self) -> S3DigestStore:
         if not self.settings.digest_bucket:

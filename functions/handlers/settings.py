@@ -32,6 +32,10 @@ class Settings(BaseModel):
     # signs them with; only the digester and `esctl` need them.
     digest_bucket: str | None = None
     digest_signing_key: str | None = None
+    # The table of data subjects' wrapped keys, and the KMS key (ARN or alias) that wraps them:
+    # personal data is sealed with those keys, and erased by destroying one.
+    subject_keys_table: str | None = None
+    personal_data_key: str | None = None
     # read model -> slot -> table, from the `<NAME>_TABLE_<SLOT>` variables.
     read_model_tables: dict[str, dict[str, str]] = Field(default_factory=dict)
     # When set, every category is snapshotted at this cadence instead of its domain's own.

@@ -21,6 +21,7 @@ from eventcore.cache import StateCache
 from eventcore.categories import ByCategory
 from eventcore.commits import Commit
 from eventcore.integration import IntegrationFeed
+from eventcore.personal import PersonalData
 from eventcore.read_models import ReadModel, ViewReader
 from eventcore.repository import Repository
 from eventcore.signed_snapshots import SignedSnapshots
@@ -130,7 +131,10 @@ class Host:
 
     def _platform(self) -> Platform:
         commands = CommandRunner(self.aggregates, self.clock, self.infrastructure.receipt_ttl)
-        return Platform(self.aggregates, commands, self.views, self.clock, self.new_id)
+        personal = PersonalData(
+            lambda: self._once("subject_keys", self.infrastructure.subject_keys)
+        )
+        return Platform(self.aggregates, commands, self.views, self.clock, self.new_id, personal)
 
     def views(self, name: str) -> ViewReader[Any]:
         """The read model `name`'s views, as queries read them."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from eventcore.digesting import ChangeMarks
 from eventcore.evidence import TamperEvidence
+from eventcore.personal import SubjectKeys
 from eventcore.read_models import ReadModel, ViewReader
 from eventcore.signatures import SigningKey
 from eventcore.snapshots import SnapshotStore
@@ -51,6 +52,10 @@ class Infrastructure(Protocol):
 
     def tamper_evidence(self) -> TamperEvidence:
         """Where records of changed or removed commits are kept."""
+        ...
+
+    def subject_keys(self) -> SubjectKeys:
+        """Where the data subjects' keys are kept (personal data is sealed with them)."""
         ...
 
     def views(self, model: ReadModel[V]) -> ViewReader[V]:

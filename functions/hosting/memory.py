@@ -11,6 +11,7 @@ from eventcore.memory import (
     InMemoryEventStore,
     InMemoryEvidence,
     InMemorySnapshotStore,
+    InMemorySubjectKeys,
     InMemoryViews,
     InMemoryViewStore,
 )
@@ -34,6 +35,7 @@ class InMemoryInfrastructure:
         self.snapshots = InMemorySnapshotStore()
         self.marks = InMemoryChangeMarks()
         self.evidence = InMemoryEvidence()
+        self.keys = InMemorySubjectKeys()
         self.view_stores: dict[str, InMemoryViewStore[Any]] = {}
 
     def event_store(self) -> InMemoryEventStore:
@@ -50,6 +52,9 @@ class InMemoryInfrastructure:
 
     def tamper_evidence(self) -> InMemoryEvidence:
         return self.evidence
+
+    def subject_keys(self) -> InMemorySubjectKeys:
+        return self.keys
 
     def view_store(self, model: ReadModel[V]) -> InMemoryViewStore[V]:
         store: InMemoryViewStore[V] = self.view_stores.setdefault(model.name, InMemoryViewStore())

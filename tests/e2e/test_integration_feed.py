@@ -22,15 +22,17 @@ def test_tail_prints_the_events_of_a_deposit(stack: Stack) -> None:
         if f"Account-{account}/2" in output:
             break
     mine = [line.split(maxsplit=3) for line in output.splitlines() if f"Account-{account}/" in line]
-    assert [fields[1:] for fields in sorted(mine, key=lambda f: f[2])] == [
-        [
-            "AccountOpened",
-            f"Account-{account}/1",
-            '{"owner":"Tailed","currency":"EUR",'
-            '"owner_principal":"arn:aws:iam::123456789012:user/ledger-local-operator"}',
-        ],
-        ["Deposited", f"Account-{account}/2", '{"amount":4200}'],
-    ]
+    opened, deposited = (fields[1:] for fields in sorted(mine, key=lambda f: f[2]))
+    assert opened[:2] == ["AccountOpened", f"Account-{account}/1"]
+    # Subscribers get the name sealed, a token naming the account's key, never the name.
+    data = json.loads(opened[2])
+    assert data["owner"].startswith(f"pd1:{account}:")
+    assert "Tailed" not in opened[2]
+    assert {k: v for k, v in data.items() if k != "owner"} == {
+        "currency": "EUR",
+        "owner_principal": "arn:aws:iam::123456789012:user/ledger-local-operator",
+    }
+    assert deposited == ["Deposited", f"Account-{account}/2", '{"amount":4200}']
     # What was printed was deleted: a second look shows none of it again.
     again = stack.esctl("tail", "--no-follow", "--idle-seconds", "0.5")
     assert f"Account-{account}/" not in again.stdout

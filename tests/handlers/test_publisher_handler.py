@@ -72,7 +72,12 @@ def test_commands_reach_the_example_queue_with_the_documented_envelope(feed: Fee
         "commit_hash",
     }
     assert deposited["metadata"]["actor"] == ACTOR
-    assert opened["data"] == {"owner": "Ada", "currency": "EUR", "owner_principal": ACTOR}
+    # The name travels sealed (a token naming the account's key), never in plain text.
+    assert opened["data"]["owner"].startswith(f"pd1:{opened['account_id']}:")
+    assert {k: v for k, v in opened["data"].items() if k != "owner"} == {
+        "currency": "EUR",
+        "owner_principal": ACTOR,
+    }
     assert opened["schema_version"] == 3
     for detail in (opened, deposited):
         IntegrationEvent.model_validate(detail)

@@ -24,6 +24,7 @@ CUSTOM_CONTEXT = {
     "command_reserved_concurrency": "7",
     "snapshot_every": "7",
     "snapshot_retention_days": "10",
+    "subject_keys_recovery_days": "12",
     "projector_batch_size": "25",
     "projector_max_batching_window_seconds": "3",
     "projector_retry_attempts": "2",

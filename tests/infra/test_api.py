@@ -14,6 +14,7 @@ COMMAND_ROUTES = {
     "POST /accounts/{account_id}/withdrawals",
     "POST /transfers",
     "POST /accounts/{account_id}/close",
+    "POST /accounts/{account_id}/erasure",
     "POST /transfers/{transfer_id}/post",
     "POST /transfers/{transfer_id}/void",
 }

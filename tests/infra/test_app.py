@@ -27,6 +27,8 @@ EXPECTED_OUTPUTS = {
     "SnapshotSigningKeyArn",
     "DigestBucketName",
     "DigestSigningKeyArn",
+    "SubjectKeysTableName",
+    "PersonalDataKeyArn",
     "ProjectorDeadLetterQueueUrl",
     "EventBusName",
     "EventArchiveName",

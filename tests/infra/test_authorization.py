@@ -3,6 +3,7 @@ route, one IAM policy per role, and the principal-to-role mapping the functions 
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from typing import Any
@@ -34,6 +35,9 @@ TRANSFER_ROUTES = {
     "auditor": TRANSFER_READS,
 }
 _PATH_PARAMETER = re.compile(r"\{[^}/]+\}")
+# Erasing an account holder's personal data: an operator's decision alone (a customer asks one).
+ERASURE = "POST /accounts/{account_id}/erasure"
+ERASURE_RESOURCE = "POST/accounts/*/erasure"
 
 
 def allowed(role: str) -> set[str]:
@@ -61,10 +65,59 @@ def test_each_roles_policy_invokes_exactly_its_routes(stage_synth: Synth, role: 
     assert all(f"<{api}>" in flatten(r) for r in statement["Resource"])
 
 
+def _invoke_policy_routes(synth: Synth) -> dict[str, set[str]]:
+    """Each role's invoke policy's routes (`METHOD/path`, `*` for a path parameter), by role."""
+    routes: dict[str, set[str]] = {}
+    for policy in synth.of_type("AWS::IAM::ManagedPolicy").values():
+        name = policy["Properties"]["ManagedPolicyName"]
+        role = name.removeprefix(f"ledger-{synth.stage}-").removesuffix("-invoke")
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            routes.setdefault(role, set()).update(
+                flatten(r).split("/$default/", 1)[1] for r in statement["Resource"]
+            )
+    return routes
+
+
+def test_only_operators_may_erase_personal_data(stage_synth: Synth) -> None:
+    granted = _invoke_policy_routes(stage_synth)
+    assert set(granted) == {"customer", "operator", "auditor"}
+    erasing = {role for role, routes in granted.items() if ERASURE_RESOURCE in routes}
+    assert erasing == {"operator"}
+    # Nor does another grant's `*` (which matches `/` too) reach it for another role.
+    request = "POST/accounts/acc-1/erasure"
+    matching = {
+        role
+        for role, routes in granted.items()
+        if any(fnmatch.fnmatchcase(request, route) for route in routes)
+    }
+    assert matching == {"operator"}
+    # The route the operator's policy names is the one the API has, behind IAM auth.
+    (route,) = [
+        r["Properties"]
+        for r in stage_synth.of_type("AWS::ApiGatewayV2::Route").values()
+        if r["Properties"]["RouteKey"] == ERASURE
+    ]
+    assert route["AuthorizationType"] == "AWS_IAM"
+    assert "AuthorizationScopes" not in route
+
+
+def test_with_jwts_only_the_operator_scope_may_erase(custom: Synth) -> None:
+    (route,) = [
+        r["Properties"]
+        for r in custom.of_type("AWS::ApiGatewayV2::Route").values()
+        if r["Properties"]["RouteKey"] == ERASURE
+    ]
+    assert route["AuthorizationType"] == "JWT"
+    assert route["AuthorizationScopes"] == ["ledger/operator"]
+
+
 def test_an_auditor_invokes_no_command_and_a_customer_no_deposit(dev: Synth) -> None:
     assert not any(route.startswith("POST/") for route in allowed("auditor"))
     assert "POST/accounts/*/deposits" not in allowed("customer")
     assert "POST/accounts/*/deposits" in allowed("operator")
+    assert ERASURE_RESOURCE in allowed("operator")
+    assert ERASURE_RESOURCE not in allowed("customer")
+    assert ERASURE_RESOURCE not in allowed("auditor")
     # Every path parameter (`{account_id}`, `{transfer_id}`) is a `*` in a policy.
     assert not any(
         "{" in route for role in ("customer", "operator", "auditor") for route in allowed(role)
@@ -92,6 +145,7 @@ def test_with_jwts_every_route_requires_one_of_its_roles_scopes(custom: Synth) -
         "GET /transfers/{transfer_id}": readers,
         "GET /transfers/{transfer_id}/events": readers,
     }
+    assert sorted(found[ERASURE]) == ["ledger/operator"]
     # The document and the docs page take any valid token.
     assert found["GET /openapi.json"] is None
     assert found["GET /docs"] is None

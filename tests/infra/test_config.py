@@ -22,6 +22,7 @@ def test_stage_defaults_to_dev() -> None:
     assert config.removal_policy == cdk.RemovalPolicy.DESTROY
     assert config.snapshot_retention_days == 30
     assert config.digest_retention_days == 1
+    assert config.subject_keys_recovery_days == 1
     assert config.snapshot_every is None  # each domain snapshots at its own cadence
     assert config.projector_retry_attempts == 5
     assert config.projector_parallelization_factor == 1
@@ -35,6 +36,14 @@ def test_prod_retains_and_keeps_snapshots_longer() -> None:
     assert config.snapshot_retention_days == 365
     # Seven years of locked digests.
     assert config.digest_retention_days == 2555
+    # A destroyed subject key is restorable for a week (erasure is complete after it).
+    assert config.subject_keys_recovery_days == 7
+
+
+def test_the_subject_keys_recovery_window_comes_from_context() -> None:
+    assert config_for({"subject_keys_recovery_days": "35"}).subject_keys_recovery_days == 35
+    stages = {"prod": {"subject_keys_recovery_days": 3}}
+    assert config_for({"stage": "prod", "stages": stages}).subject_keys_recovery_days == 3
 
 
 def test_event_archive_retention_per_stage() -> None:
@@ -87,6 +96,9 @@ def test_empty_optional_knobs_mean_off() -> None:
         ({"event_archive_retention_days": "-1"}, "event_archive_retention_days=-1"),
         # Object Lock needs a retention of at least a day.
         ({"digest_retention_days": "0"}, "digest_retention_days=0"),
+        # DynamoDB keeps point-in-time recovery for 1 to 35 days.
+        ({"subject_keys_recovery_days": "0"}, "subject_keys_recovery_days=0"),
+        ({"subject_keys_recovery_days": "36"}, "subject_keys_recovery_days=36"),
     ],
 )
 def test_rejects_bad_context(context: dict[str, Any], message: str) -> None:

@@ -104,6 +104,7 @@ def test_environment(dev: Synth, handler: str) -> None:
         "SNAPSHOT_SIGNING_KEY": {"Fn::GetAtt": [dev.signing_key("snapshots")[0], "Arn"]},
         "DIGEST_BUCKET": {"Ref": dev.digest_bucket()[0]},
         "DIGEST_SIGNING_KEY": {"Fn::GetAtt": [dev.signing_key("digests")[0], "Arn"]},
+        "PERSONAL_DATA_KEY": {"Fn::GetAtt": [dev.signing_key("personal-data")[0], "Arn"]},
         "POWERTOOLS_SERVICE_NAME": "ledger",
         "POWERTOOLS_METRICS_NAMESPACE": "Ledger",
         "LOG_LEVEL": "INFO",
@@ -119,6 +120,7 @@ def test_environment(dev: Synth, handler: str) -> None:
         "TRANSFERS_TABLE_BLUE",
         "TRANSFERS_TABLE_GREEN",
         "PROJECTIONS_TABLE",
+        "SUBJECT_KEYS_TABLE",
     }
 
 

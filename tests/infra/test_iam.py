@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from infra.resources import EVENTS, IDEMPOTENCY, PROJECTIONS, read_model_tables
+from infra.resources import EVENTS, IDEMPOTENCY, PROJECTIONS, SUBJECT_KEYS, read_model_tables
 from installed_domains import DOMAINS
 from tests.infra.synth import Synth, as_list, flatten
 
@@ -44,6 +44,8 @@ READ_ONLY_DATA_ACTIONS = {
     "kms:GetPublicKey",
 }
 OWN_LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+# Unwrapping a data subject's key, to reveal a sealed name: granted on the personal-data key only.
+REVEAL = {"kms:Decrypt"}
 # Reading, and appending by a conditional PutItem or a TransactWriteItems of PutItems and
 # ConditionChecks (DynamoDB authorizes a transaction's items by these actions).
 APPEND = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"}
@@ -108,6 +110,15 @@ def test_command_function_appends_but_never_rewrites_events(dev: Synth) -> None:
     assert granted[arn(bucket)] == {"s3:ListBucket"}
     key = arn(dev.signing_key("snapshots")[0])
     assert granted[key] == {"kms:GetPublicKey"}
+    # It seals names (making a subject's key), and erases them (destroying one).
+    subject_keys = arn(dev.table(SUBJECT_KEYS)[0])
+    personal_data = arn(dev.signing_key("personal-data")[0])
+    assert granted[subject_keys] == {
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+    }
+    assert granted[personal_data] == {"kms:GenerateDataKey", "kms:Decrypt"}
     # Nothing else: no read model, no stream, no metrics, no signing, no digest.
     logging = dev.function(COMMANDS)[1]["Properties"]["LoggingConfig"]
     own_logs = arn(logging["LogGroup"]["Ref"])
@@ -119,6 +130,8 @@ def test_command_function_appends_but_never_rewrites_events(dev: Synth) -> None:
         arn(bucket),
         snapshots,
         key,
+        subject_keys,
+        personal_data,
     }
     assert granted["*"] == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
@@ -185,7 +198,12 @@ def test_only_the_command_and_jobs_functions_may_put_events(stage_synth: Synth) 
 def test_query_function_only_reads(dev: Synth) -> None:
     granted = dev.actions_by_resource(QUERIES)
     actions = set().union(*granted.values())
-    assert actions <= READ_ONLY_DATA_ACTIONS | OWN_LOGS | STAR_ONLY_ACTIONS
+    assert actions <= READ_ONLY_DATA_ACTIONS | REVEAL | OWN_LOGS | STAR_ONLY_ACTIONS
+    # It reveals names (reading a subject's key and unwrapping it), and decrypts nothing else.
+    personal_data = arn(dev.signing_key("personal-data")[0])
+    assert granted[arn(dev.table(SUBJECT_KEYS)[0])] == {"dynamodb:BatchGetItem"}
+    assert granted[personal_data] == REVEAL
+    assert [r for r, a in granted.items() if a & REVEAL] == [personal_data]
     assert not actions & {"cloudwatch:PutMetricData", "dynamodb:ListStreams"}
     for spec in (EVENTS, ACCOUNTS_BLUE, ACCOUNTS_GREEN, TRANSFERS_BLUE, TRANSFERS_GREEN):
         assert "dynamodb:Query" in granted[arn(dev.table(spec)[0])]
@@ -225,6 +243,9 @@ def test_projector_grants(dev: Synth) -> None:
     assert granted[f"{arn(bucket)}/snapshots/*"] == {"s3:GetObject", "s3:PutObject"}
     assert granted[arn(bucket)] == {"s3:ListBucket"}
     assert granted[arn(dev.signing_key("snapshots")[0])] == {"kms:GetPublicKey", "kms:Sign"}
+    # It projects sealed names as they are: it never reads a subject's key or unwraps one.
+    assert arn(dev.table(SUBJECT_KEYS)[0]) not in granted
+    assert arn(dev.signing_key("personal-data")[0]) not in granted
     queue = dev.queue("projector-dlq")[0]
     assert "sqs:SendMessage" in granted[arn(queue)]
     assert "cloudwatch:PutMetricData" in granted["*"]

@@ -31,11 +31,17 @@ def test_resources_module_imports_no_cdk(repo_root: Path) -> None:
 
 
 def test_the_platform_tables_and_two_per_read_model() -> None:
-    assert [spec.logical_name for spec in TABLES] == ["events", "idempotency", "projections"]
+    assert [spec.logical_name for spec in TABLES] == [
+        "events",
+        "idempotency",
+        "projections",
+        "subject_keys",
+    ]
     assert [spec.logical_name for spec in tables(DOMAINS)] == [
         "events",
         "idempotency",
         "projections",
+        "subject_keys",
         "accounts_blue",
         "accounts_green",
         "transfers_blue",
@@ -73,6 +79,19 @@ def test_the_platform_tables_and_two_per_read_model() -> None:
             }
         ]
     assert resources.PROJECTIONS.sort_key == resources.Key("sk", resources.AttributeType.STRING)
+    # One item per data subject: its wrapped key, nothing to sort, stream or expire.
+    subject_keys = resources.SUBJECT_KEYS
+    assert subject_keys.physical_name("prod") == "ledger-prod-subject-keys"
+    assert subject_keys.env_var == "SUBJECT_KEYS_TABLE"
+    assert subject_keys.key_schema() == [{"AttributeName": "subject", "KeyType": "HASH"}]
+    assert subject_keys.attribute_definitions() == [
+        {"AttributeName": "subject", "AttributeType": "S"}
+    ]
+    assert (subject_keys.stream_view, subject_keys.ttl_attribute, subject_keys.indexes) == (
+        None,
+        None,
+        (),
+    )
 
 
 @pytest.mark.parametrize("spec", tables(DOMAINS), ids=lambda spec: spec.logical_name)

@@ -1,17 +1,21 @@
-"""The event table is never dropped; other state follows the stage (the digests excepted: see
-test_digests.py); both buckets are locked down."""
+"""The event table and the data subjects' keys are never dropped; other state follows the stage
+(the digests excepted: see test_digests.py); both buckets are locked down."""
 
 from __future__ import annotations
 
 import pytest
 
 from esctl.connection import tables
-from infra.resources import EVENTS, TableSpec
+from infra.resources import EVENTS, SUBJECT_KEYS, TableSpec
 from installed_domains import DOMAINS
 from tests.infra.synth import Synth
 
 TABLES = tables(DOMAINS)
-NON_EVENT_TABLES = [spec for spec in TABLES if spec is not EVENTS]
+# The tables kept in every stage: the commits, and the keys every sealed name needs.
+ALWAYS_KEPT = (EVENTS, SUBJECT_KEYS)
+STAGE_TABLES = [spec for spec in TABLES if spec not in ALWAYS_KEPT]
+# How long a destroyed subject key stays restorable, by fixture (conftest's custom sets 12).
+SUBJECT_KEYS_RECOVERY_DAYS = {"dev": 1, "prod": 7, "custom": 12}
 
 
 def test_event_table_is_retained_and_protected_in_every_stage(stage_synth: Synth) -> None:
@@ -31,17 +35,61 @@ def test_event_table_is_retained_and_protected_in_every_stage(stage_synth: Synth
 def test_every_table_is_on_demand_encrypted_with_pitr(stage_synth: Synth, spec: TableSpec) -> None:
     props = stage_synth.table(spec)[1]["Properties"]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
-    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    # DynamoDB's default recovery window (35 days) everywhere but the subject keys' own.
+    recovery = (
+        {"RecoveryPeriodInDays": SUBJECT_KEYS_RECOVERY_DAYS[stage_synth.stage]}
+        if spec is SUBJECT_KEYS
+        else {}
+    )
+    assert props["PointInTimeRecoverySpecification"] == {
+        "PointInTimeRecoveryEnabled": True,
+        **recovery,
+    }
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert "ProvisionedThroughput" not in props
 
 
-@pytest.mark.parametrize("spec", NON_EVENT_TABLES, ids=lambda spec: spec.logical_name)
-def test_non_event_tables_follow_the_stage(dev: Synth, prod: Synth, spec: TableSpec) -> None:
+@pytest.mark.parametrize("spec", STAGE_TABLES, ids=lambda spec: spec.logical_name)
+def test_other_tables_follow_the_stage(dev: Synth, prod: Synth, spec: TableSpec) -> None:
     dev_table, prod_table = dev.table(spec)[1], prod.table(spec)[1]
     assert (dev_table["DeletionPolicy"], dev_table["UpdateReplacePolicy"]) == ("Delete", "Delete")
+    assert dev_table["Properties"]["DeletionProtectionEnabled"] is False
     assert (prod_table["DeletionPolicy"], prod_table["UpdateReplacePolicy"]) == ("Retain", "Retain")
     assert prod_table["Properties"]["DeletionProtectionEnabled"] is True
+
+
+@pytest.mark.parametrize("fixture", ["dev", "prod", "custom"])
+def test_the_subject_keys_are_retained_and_protected_in_every_stage(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    # Losing this table makes every sealed name unreadable: it outlives the stack even in dev.
+    synth: Synth = request.getfixturevalue(fixture)
+    logical_id, table = synth.table(SUBJECT_KEYS)
+    assert logical_id.startswith("PersonalDataSubjectKeys")
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    props = table["Properties"]
+    assert props["TableName"] == f"ledger-{synth.stage}-subject-keys"
+    assert props["DeletionProtectionEnabled"] is True
+    # A destroyed key stays restorable this long (erasure is complete after it), no longer.
+    assert props["PointInTimeRecoverySpecification"] == {
+        "PointInTimeRecoveryEnabled": True,
+        "RecoveryPeriodInDays": SUBJECT_KEYS_RECOVERY_DAYS[fixture],
+    }
+    assert props["KeySchema"] == [{"AttributeName": "subject", "KeyType": "HASH"}]
+    assert props["AttributeDefinitions"] == [{"AttributeName": "subject", "AttributeType": "S"}]
+    # Nothing reads it as a stream, and DynamoDB never expires a key by itself.
+    assert "StreamSpecification" not in props
+    assert "TimeToLiveSpecification" not in props
+    assert "GlobalSecondaryIndexes" not in props
+
+
+def test_only_the_events_and_the_subject_keys_outlive_a_dev_stack(dev: Synth) -> None:
+    kept = {
+        table["Properties"]["TableName"]
+        for table in dev.of_type("AWS::DynamoDB::Table").values()
+        if table["DeletionPolicy"] == "Retain"
+    }
+    assert kept == {"ledger-dev-events", "ledger-dev-subject-keys"}
 
 
 # Every bucket of the stack, by the construct that holds it: the snapshot cache and the digests.

@@ -52,6 +52,7 @@ def test_stack_outputs_name_every_table_of_the_domains():
         "EventsTableName": "EVENTS_TABLE",
         "IdempotencyTableName": "IDEMPOTENCY_TABLE",
         "ProjectionsTableName": "PROJECTIONS_TABLE",
+        "SubjectKeysTableName": "SUBJECT_KEYS_TABLE",
         "AccountsBlueTableName": "ACCOUNTS_TABLE_BLUE",
         "AccountsGreenTableName": "ACCOUNTS_TABLE_GREEN",
         "TransfersBlueTableName": "TRANSFERS_TABLE_BLUE",
@@ -60,5 +61,6 @@ def test_stack_outputs_name_every_table_of_the_domains():
         "SnapshotSigningKeyArn": "SNAPSHOT_SIGNING_KEY",
         "DigestBucketName": "DIGEST_BUCKET",
         "DigestSigningKeyArn": "DIGEST_SIGNING_KEY",
+        "PersonalDataKeyArn": "PERSONAL_DATA_KEY",
         "EventBusName": "EVENT_BUS_NAME",
     }

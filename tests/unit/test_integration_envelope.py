@@ -110,6 +110,7 @@ def test_one_schema_per_registered_type_and_version() -> None:
         "CreditHeld.v1.schema.json",
         "DebitReleased.v1.schema.json",
         "CreditReleased.v1.schema.json",
+        "PersonalDataErased.v1.schema.json",
         "AccountClosed.v1.schema.json",
     }
     deposited = json_schemas()["Deposited.v1.schema.json"]

@@ -34,6 +34,11 @@ def may_credit(caller: Caller) -> bool:
     return caller.has(Role.OPERATOR)
 
 
+def may_erase(caller: Caller) -> bool:
+    """Erasing a holder's personal data is an operator's decision (a customer asks one)."""
+    return caller.has(Role.OPERATOR)
+
+
 def owner_for(caller: Caller, requested: str | None) -> str | None:
     """The principal a new account belongs to: the caller's own, or for an operator the one it
     names. None when the caller may not open that account."""

@@ -36,6 +36,11 @@ class Transfer:
 
 
 @dataclass(frozen=True, slots=True)
+class ErasePersonalData:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Hold:
     """Reserve `amount` on both accounts for the pending transfer `transfer_id`."""
 
@@ -45,4 +50,4 @@ class Hold:
     amount: int
 
 
-AccountCommand = OpenAccount | Deposit | Withdraw | CloseAccount
+AccountCommand = OpenAccount | Deposit | Withdraw | CloseAccount | ErasePersonalData

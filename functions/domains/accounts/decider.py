@@ -8,6 +8,7 @@ from domains.accounts.commands import (
     AccountCommand,
     CloseAccount,
     Deposit,
+    ErasePersonalData,
     Hold,
     OpenAccount,
     Transfer,
@@ -36,6 +37,7 @@ from domains.accounts.events import (
     DebitHeld,
     DebitReleased,
     Deposited,
+    PersonalDataErased,
     TransferReceived,
     TransferSent,
     Withdrawn,
@@ -90,6 +92,11 @@ def decide(command: AccountCommand, account: Account) -> Sequence[AccountEvent]:
             _require_open(account)
             _check_debit(account, amount)
             return [Withdrawn(amount=amount)]
+        case ErasePersonalData(reason=reason):
+            if account.status == "unknown":
+                raise AccountNotFound("account does not exist")
+            # Once is enough: a repeat records nothing (the key is already gone).
+            return [] if account.owner is None else [PersonalDataErased(reason=reason)]
         case CloseAccount():
             _require_open(account)
             if account.pending_debits or account.pending_credits:
@@ -189,6 +196,8 @@ def _evolve_rarely(account: Account, event: AccountEvent) -> Account:
         return Account("open", event.owner, event.currency, 0, event.owner_principal)
     if type(event) is Closed:
         return account._replace(status="closed")
+    if type(event) is PersonalDataErased:
+        return account._replace(owner=None)
     raise TypeError(f"unknown event {event!r}")
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from eventcore.events import Event, EventRegistry, JSONDict
+from eventcore.personal import PERSONAL
 
 registry = EventRegistry()
 
@@ -33,11 +34,19 @@ class AccountOpenedV2(Event):
     currency: Currency
 
 
+# The owner's name, sealed under the account's own key (`eventcore.personal`): a token that
+# reveals the name until the account's personal data is erased, and nothing after. Accounts
+# opened before names were sealed hold the name itself.
+Owner = Annotated[
+    str, PERSONAL, Field(description="personal data: a sealed token (pd1:<account id>:...)")
+]
+
+
 @registry.register
 class AccountOpened(Event):
     type: Literal["AccountOpened"] = "AccountOpened"
     schema_version: Literal[3] = 3
-    owner: str
+    owner: Owner
     currency: Currency
     # The principal that owns the account (an IAM principal's ARN, or `<issuer>#<sub>` of a
     # JWT's subject); None for accounts opened before ownership was recorded, on which only
@@ -132,6 +141,16 @@ class CreditReleased(Event):
 
 
 @registry.register
+class PersonalDataErased(Event):
+    """The account holder's personal data was erased (its key destroyed): the owner's name
+    reads as null from here on, and in every copy made before. Who and when are the commit's."""
+
+    type: Literal["PersonalDataErased"] = "PersonalDataErased"
+    schema_version: Literal[1] = 1
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+@registry.register
 class AccountClosed(Event):
     type: Literal["AccountClosed"] = "AccountClosed"
     schema_version: Literal[1] = 1
@@ -147,5 +166,6 @@ AccountEvent = (
     | CreditHeld
     | DebitReleased
     | CreditReleased
+    | PersonalDataErased
     | AccountClosed
 )

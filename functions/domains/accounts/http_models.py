@@ -76,6 +76,24 @@ class AmountBody(Body):
     amount: Amount
 
 
+class ErasureBody(Body):
+    reason: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=500,
+            description="why (a request under GDPR article 17, say); kept in the erasure's event:"
+            " write no personal data here",
+        ),
+    ] = "erasure requested"
+
+
+class Erased(BaseModel):
+    account_id: str
+    version: int
+    erased: Literal[True]
+
+
 class Opened(BaseModel):
     account_id: str
     version: int
@@ -94,7 +112,7 @@ class Closed(BaseModel):
 
 class AccountBody(BaseModel):
     account_id: str
-    owner: str
+    owner: str | None = Field(description="null once the holder's personal data was erased")
     currency: str
     balance: int = Field(description="the posted balance")
     available: int = Field(description="the balance less pending debits: what may be spent")

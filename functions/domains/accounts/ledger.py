@@ -10,24 +10,26 @@ HTTP; the routes translate requests into calls here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
 from application.callers import Caller
 from application.commands import CommandRunner
-from application.history import HistoryPage, history, seen_by
+from application.history import HistoryPage, history, revealed, seen_by
 from application.requests import Outcome, Request
 from domains.accounts import access
 from domains.accounts.commands import (
     AccountCommand,
     CloseAccount,
     Deposit,
+    ErasePersonalData,
     OpenAccount,
     Withdraw,
 )
 from domains.accounts.decider import decide, stream_id
 from domains.accounts.errors import AccountNotFound
-from domains.accounts.views import ACCOUNTS, OWNER_INDEX, AccountView
+from domains.accounts.views import ACCOUNTS, OWNER, OWNER_INDEX, AccountView
 from eventcore.aggregates import Aggregates, AnyLoaded
 from eventcore.commits import format_time
 from eventcore.errors import Forbidden
@@ -47,6 +49,7 @@ class Ledger:
         self.aggregates: Aggregates = platform.aggregates
         self.views = cast(ViewReader[AccountView], platform.views(ACCOUNTS.name))
         self.new_id = platform.new_id
+        self.personal = platform.personal
 
     # ---- commands ------------------------------------------------------------------------
 
@@ -56,8 +59,24 @@ class Ledger:
         principal = access.owner_for(request.caller, owner_principal)
         if principal is None:
             raise Forbidden("you may not open an account for another principal")
-        command = OpenAccount(owner, currency, principal)
-        return self._single(self.new_id(), command, request, with_balance=False)
+        # The account is the data subject: its holder's name is sealed under its own key.
+        account_id = self.new_id()
+        sealed = self.personal.seal(account_id, OWNER, owner)
+        command = OpenAccount(sealed, currency, principal)
+        return self._single(account_id, command, request, with_balance=False)
+
+    def erase(self, account_id: str, reason: str, request: Request) -> Outcome:
+        """Erase the holder's personal data: destroy the account's key (every sealed copy of
+        the name, in events, snapshots, read models and integration events, then reveals
+        nothing), then record the erasure (who, when, why). Balances and history stay."""
+        if not access.may_erase(request.caller):
+            raise Forbidden("only operators erase personal data")
+        if not self.aggregates.load_fresh(stream_id(account_id)).exists:
+            raise _missing(account_id)
+        # The key first: a crash before the event leaves the name unreadable and the record
+        # to a retry; the other way round, a retry answered from its receipt would not erase.
+        self.personal.forget(account_id)
+        return self._single(account_id, ErasePersonalData(reason), request, with_balance=False)
 
     def deposit(self, account_id: str, amount: int, request: Request) -> Outcome:
         if not access.may_credit(request.caller):
@@ -88,8 +107,8 @@ class Ledger:
             # A missing account reads exactly as one the caller may not see.
             if not current.exists:
                 raise _missing(account_id)
-            if isinstance(command, Deposit):
-                return  # the role was checked already: operators credit any account
+            if isinstance(command, Deposit | ErasePersonalData):
+                return  # the role was checked already: operators act on any account
             if not access.may_move(caller, current.state.owner_principal):
                 raise _missing(account_id)
 
@@ -98,6 +117,8 @@ class Ledger:
 
         def respond(after: tuple[AnyLoaded, ...]) -> Outcome:
             body: dict[str, Any] = {"account_id": account_id, "version": after[0].version}
+            if isinstance(command, ErasePersonalData):
+                body["erased"] = True
             if with_balance:
                 body["balance"] = after[0].state.balance
             return Outcome(201, body, after[0].version)
@@ -120,13 +141,21 @@ class Ledger:
             view = self.views.get(account_id)
         if view is None or not access.may_see(caller, view.owner_principal):
             raise _missing(account_id)
-        return view
+        return self._shown(view)
 
     def accounts(self, limit: int, cursor: str | None, caller: Caller) -> ViewPage[AccountView]:
         """Every account for operators and auditors; a customer's own, from the owner index."""
         if caller.sees_everything:
-            return self.views.page(limit, cursor)
-        return self.views.page(limit, cursor, where=(OWNER_INDEX, caller.principal))
+            page = self.views.page(limit, cursor)
+        else:
+            page = self.views.page(limit, cursor, where=(OWNER_INDEX, caller.principal))
+        owners = self.personal.reveal_many([view.owner for view in page.views], OWNER)
+        shown = [replace(view, owner=owner) for view, owner in zip(page.views, owners, strict=True)]
+        return ViewPage(shown, page.next_cursor)
+
+    def _shown(self, view: AccountView) -> AccountView:
+        """The view as a reader who may see it is answered: the owner's name revealed."""
+        return replace(view, owner=self.personal.reveal(view.owner, OWNER))
 
     def state_at(
         self,
@@ -143,7 +172,7 @@ class Ledger:
         )
         if loaded is None:
             raise AccountNotFound(f"account {account_id} did not exist at that point")
-        return AccountView.of(account_id, loaded.state, loaded.version)
+        return self._shown(AccountView.of(account_id, loaded.state, loaded.version))
 
     def history(self, account_id: str, caller: Caller, after: int, limit: int) -> HistoryPage:
         """Events after version `after`, as stored (original schema version, hash-covered);
@@ -152,6 +181,7 @@ class Ledger:
         page = history(self.aggregates.store, stream_id(account_id), after, limit)
         if page is None:
             raise _missing(account_id)
+        page = revealed(page, self.personal)
         return page if caller.sees_everything else seen_by(page, caller)
 
     def _visible(self, account_id: str, caller: Caller) -> None:

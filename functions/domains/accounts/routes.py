@@ -19,6 +19,8 @@ from domains.accounts.http_models import (
     AccountsPage,
     AmountBody,
     Closed,
+    Erased,
+    ErasureBody,
     Moved,
     OpenAccountBody,
     Opened,
@@ -94,6 +96,26 @@ def _lifecycle(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:
     ) -> Response[str]:
         request = router.command_request(None)
         return outcome_response(ledger().close(account_id, request))
+
+    @router.command(
+        "/accounts/<account_id>/erasure",
+        roles=OPERATORS,
+        operation_id="erasePersonalData",
+        summary="Erase an account holder's personal data",
+        description="Destroys the key the holder's name is sealed under, so that the name reads as"
+        " null everywhere (the account, its history and state at any point, read models,"
+        " snapshots, integration events already delivered), and records the erasure (who, when,"
+        " `reason`). Balances, transfers and the hash chain are untouched; a repeat changes"
+        " nothing. Operators only." + _KEYED,
+        tags=[TAG],
+        responses=responses(201, Erased, *COMMAND_ERRORS),
+        status_code=201,
+    )
+    def erase(
+        account_id: AccountIdPath, body: ErasureBody, idempotency_key: IdempotencyKey
+    ) -> Response[str]:
+        request = router.command_request(body)
+        return outcome_response(ledger().erase(account_id, body.reason, request))
 
 
 def _money(router: DomainRouter, ledger: Callable[[], Ledger]) -> None:

@@ -12,7 +12,8 @@ class Account(NamedTuple):
     replay builds one per event, and a tuple is built in a third of the time."""
 
     status: Status = "unknown"
-    owner: str = ""
+    # A sealed token (or, opened before names were sealed, the name); None once erased.
+    owner: str | None = ""
     currency: str = ""
     balance: int = 0
     owner_principal: str | None = None

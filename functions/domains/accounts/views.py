@@ -15,6 +15,7 @@ from domains.accounts.events import (
     DebitHeld,
     DebitReleased,
     Deposited,
+    PersonalDataErased,
     TransferReceived,
     TransferSent,
     Withdrawn,
@@ -31,7 +32,9 @@ class AccountView:
     answer leaves out). `version` doubles as the projection's high-water mark."""
 
     account_id: str
-    owner: str
+    owner: (
+        str | None
+    )  # sealed (see `Ledger`, which reveals it to whoever may see it); None once erased
     currency: str
     balance: int
     status: str
@@ -89,9 +92,15 @@ def project(view: AccountView | None, account_id: str, event: AccountEvent) -> A
         case CreditHeld(amount=amount) | CreditReleased(amount=amount):
             held = amount if isinstance(event, CreditHeld) else -amount
             return replace(view, pending_credits=view.pending_credits + held, version=version)
-        case AccountClosed():
-            return replace(view, status="closed", version=version)
+        case PersonalDataErased() | AccountClosed():
+            return _lifecycle(view, event, version)
     raise ValueError(f"{account_id}: cannot project {event.type} at version {version}")
+
+
+def _lifecycle(view: AccountView, event: AccountEvent, version: int) -> AccountView:
+    if isinstance(event, PersonalDataErased):
+        return replace(view, owner=None, version=version)  # the projector redacts at once
+    return replace(view, status="closed", version=version)
 
 
 def project_stream(view: AccountView | None, stream: str, event: Event) -> AccountView:
@@ -114,7 +123,7 @@ class AccountViewCodec:
         principal = data.get("owner_principal")
         return AccountView(
             account_id=str(data["account_id"]),
-            owner=str(data["owner"]),
+            owner=None if data.get("owner") is None else str(data["owner"]),
             currency=str(data["currency"]),
             balance=int(data["balance"]),
             status=str(data["status"]),
@@ -126,6 +135,8 @@ class AccountViewCodec:
 
 
 OWNER_INDEX = "owner_principal"
+# The personal field of an account, and the purpose its token is sealed for.
+OWNER = "owner"
 ACCOUNTS: ReadModel[AccountView] = ReadModel(
     name="accounts",
     key="account_id",
