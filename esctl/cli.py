@@ -142,8 +142,8 @@ def history(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 1000,
 ) -> None:
     """A stream's events, oldest first."""
+    from application.history import erasure_recorded, revealed
     from application.history import history as page_of
-    from application.history import revealed
 
     host = _connect()
     stream = _stream(host, identifier, category)
@@ -152,7 +152,9 @@ def history(
         errors.print(f"[red]{stream} does not exist[/red]")
         raise typer.Exit(2)
     # Operators see names (null once erased): this needs the personal-data key's Decrypt.
-    page = revealed(page, host.platform.personal)
+    erased = erasure_recorded(host.aggregates.store, stream)
+    registry = host.aggregates.repository(stream).registry
+    page = revealed(page, host.platform.personal, registry.personal_fields if erased else None)
     table = Table("version", "recorded at", "type", "data", "actor", "command id", "hash")
     for event in page.events:
         data = ", ".join(f"{k}={v}" for k, v in event["data"].items())

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.projection_slots_dynamodb import SLOTS, SWITCH_TTL_SECONDS
+from application.history import erasure_recorded
 from eventcore.aggregates import Aggregates, AnyRepository, UnknownCategory
 from eventcore.categories import stream_id
 from eventcore.digest_audit import (
@@ -19,6 +20,7 @@ from eventcore.digest_audit import (
     recording,
     unsigned_head,
 )
+from eventcore.events import personal_fields
 from eventcore.hashchain import ChainReport
 from eventcore.personal import is_sealed
 from eventcore.verification import verify_stream
@@ -85,9 +87,12 @@ def state_of(host: Host, stream: str, version: int | None, at: str | None) -> di
     assert domain is not None  # the repository was found by the same category
     state = domain.codec.dump(found.state)
     # Sealed personal values revealed (a field's name is what it was sealed for); null once
-    # erased.
+    # erased, also where the text was stored before values were sealed.
     personal = host.platform.personal
     shown = {k: personal.reveal(v, k) if is_sealed(v) else v for k, v in state.items()}
+    if erasure_recorded(host.aggregates.store, stream):
+        fields = {f for model in domain.registry.models() for f in personal_fields(model)}
+        shown = {k: None if k in fields else v for k, v in shown.items()}
     return {"stream_id": stream, "version": found.version, **shown}
 
 

@@ -101,7 +101,18 @@ class DynamoDBKmsSubjectKeys:
         return plaintext
 
     def destroy(self, subject: str) -> None:
-        call(self._dynamodb(), "delete_item", TableName=self.table, Key={"subject": {"S": subject}})
+        answer = call(
+            self._dynamodb(),
+            "delete_item",
+            TableName=self.table,
+            Key={"subject": {"S": subject}},
+            ReturnValues="ALL_OLD",
+        )
+        # Nor does this container keep the unwrapped key a moment longer.
+        old = answer.get("Attributes", {}).get("wrapped", {}).get("B")
+        if old is not None:
+            with self._lock:
+                self._unwrapping.pop(bytes(old), None)
 
     def _kms_call(self, operation: str, **request: Any) -> dict[str, Any]:
         try:

@@ -3,14 +3,14 @@ commit's hash, in its original schema version."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
 
 from application.callers import Caller, principal_of
 from eventcore.commits import Commit
-from eventcore.personal import PersonalData, is_sealed
+from eventcore.personal import ERASURE_EVENT, PersonalData, is_sealed
 from eventcore.store import EventStore
 
 # What says who sent a command: left out of other principals' commands for a caller who does
@@ -70,17 +70,42 @@ def seen_by(page: HistoryPage, caller: Caller) -> HistoryPage:
     return HistoryPage(events, page.next_after)
 
 
-def revealed(page: HistoryPage, personal: PersonalData) -> HistoryPage:
+def revealed(
+    page: HistoryPage,
+    personal: PersonalData,
+    erased: Callable[[str], Iterable[str]] | None = None,
+) -> HistoryPage:
     """The page with every sealed value in the events' data revealed (a field's name is the
-    purpose it was sealed for): null once its subject's personal data was erased."""
-    events = [
-        {
-            **event,
-            "data": {
-                name: personal.reveal(value, name) if is_sealed(value) else value
-                for name, value in event["data"].items()
-            },
+    purpose it was sealed for): null once its subject's key is destroyed. With `erased` (the
+    personal fields of an event type, for a subject whose data was erased), those fields read
+    as null even where they hold text stored before values were sealed."""
+
+    def shown(event: dict[str, Any]) -> dict[str, Any]:
+        nulled = set(erased(str(event["type"]))) if erased is not None else set()
+        return {
+            name: None
+            if name in nulled
+            else (personal.reveal(value, name) if is_sealed(value) else value)
+            for name, value in event["data"].items()
         }
-        for event in page.events
-    ]
+
+    events = [{**event, "data": shown(event)} for event in page.events]
     return HistoryPage(events, page.next_after)
+
+
+def plain_personal_values(
+    page: HistoryPage, personal_fields: Callable[[str], Iterable[str]]
+) -> bool:
+    """Whether the page shows a personal field in text stored before values were sealed."""
+    return any(
+        event["data"].get(name) is not None and not is_sealed(event["data"].get(name))
+        for event in page.events
+        for name in personal_fields(str(event["type"]))
+    )
+
+
+def erasure_recorded(store: EventStore, stream_id: str) -> bool:
+    """Whether the stream records its subject's erasure (reads the whole stream: for tools)."""
+    return any(
+        event.type == ERASURE_EVENT for commit in store.read(stream_id) for event in commit.events
+    )

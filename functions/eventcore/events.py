@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic_core import from_json
 
 from eventcore.errors import IntegrityError
-from eventcore.personal import PersonalField, is_sealed
+from eventcore.personal_marks import PersonalField, is_sealed
 from eventcore.stored_json import AnyStoredEvent, StoredEventsValidator, stored_events_validator
 
 JSONDict = dict[str, Any]

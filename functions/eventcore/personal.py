@@ -15,27 +15,28 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-PREFIX = "pd1:"
+from eventcore.personal_marks import ERASURE_EVENT, PERSONAL, PREFIX, PersonalField, is_sealed
+from eventcore.store import StoreUnavailable
+
+__all__ = [
+    "ERASURE_EVENT",
+    "PERSONAL",
+    "PersonalData",
+    "PersonalDataUnavailable",
+    "PersonalField",
+    "SubjectKeys",
+    "is_sealed",
+]
+
 NONCE_BYTES = 12
 KEY_BYTES = 32
 
 
-class PersonalDataUnavailable(Exception):
-    """The key store or its master key did not answer: nothing can be sealed or revealed now."""
-
-
-@dataclass(frozen=True, slots=True)
-class PersonalField:
-    """Marks an event field as personal data (`Annotated[str, PERSONAL]`): it must hold a
-    sealed token when it is stored (`EventRegistry` refuses plain text there)."""
-
-    purpose: str = ""
-
-
-PERSONAL = PersonalField()
+class PersonalDataUnavailable(StoreUnavailable):
+    """The key store or its master key did not answer: nothing can be sealed or revealed now
+    (the API's 503, as for any store that is out of reach)."""
 
 
 class SubjectKeys(Protocol):
@@ -51,10 +52,6 @@ class SubjectKeys(Protocol):
         ...
 
     def destroy(self, subject: str) -> None: ...
-
-
-def is_sealed(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(PREFIX)
 
 
 def subject_of(token: str) -> str:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from application.callers import Caller
 from application.requests import Request
+from eventcore.events import personal_fields
 from httpkernel.errors import HttpError
 
 # RFC 9110 visible characters; the key may be sent as a structured-field string ("...").
@@ -72,6 +73,12 @@ def expected_version(header: str | None) -> int | None:
 
 
 def fingerprint(method: str, path: str, body: BaseModel | None) -> str:
-    content: Any = body.model_dump(mode="json") if body is not None else None
+    """What tells a retry from another request under the same key. Fields marked as personal
+    data are left out: the fingerprint is kept in the receipt, and a hash of a name is a way to
+    confirm the name long after it was erased (a retry differing only in them replays)."""
+    content: Any = None
+    if body is not None:
+        personal = set(personal_fields(type(body)))
+        content = {k: v for k, v in body.model_dump(mode="json").items() if k not in personal}
     canonical = json.dumps([method, path, content], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -18,7 +18,7 @@ def stored(stack: Stack) -> list[bytes]:
     return everything_stored(stack.client("dynamodb"), stack.client("s3"))
 
 
-def delivered(stack: Stack, account: str, timeout: float = 15) -> list[bytes]:
+def delivered(stack: Stack, account: str, timeout: float = 60) -> list[bytes]:
     """The example subscription's messages, until the account's opening has arrived."""
     sqs = stack.client("sqs")
     url = sqs.get_queue_url(QueueName="ledger-local-integration-example")["QueueUrl"]

@@ -114,3 +114,69 @@ def test_a_blue_green_rebuild_keeps_an_erased_name_erased():
     rebuilt = get("operator", f"/accounts/{account}")
     assert (rebuilt.status, rebuilt.json["owner"]) == (200, None)
     assert holding_the_name() == []
+
+
+# ---- found in review: each of these once failed against the code --------------------------
+
+
+def _legacy_account() -> str:
+    """An account opened before names were sealed: its opening event holds the name itself,
+    stored as it was then (schema version 2)."""
+    from domains.accounts.decider import stream_id
+    from domains.accounts.events import AccountOpenedV2, registry
+    from eventcore.commits import GENESIS_HASH, CommitMeta
+    from eventcore.hashchain import seal
+
+    account = "1e9ac1e9-0000-4000-8000-000000000000"
+    meta = CommitMeta("legacy", "legacy", "legacy-teller", "2025-01-01T00:00:00.000000Z")
+    stored = registry.to_stored(AccountOpenedV2(owner=NAME, currency="EUR"))
+    commit = seal(stream_id(account), 1, [stored], meta, GENESIS_HASH)
+    bootstrap.host().aggregates.store.append([commit])
+    return account
+
+
+def test_a_name_stored_before_sealing_is_hidden_once_erased():
+    from domains.accounts.decider import stream_id
+    from esctl.operations import state_of
+
+    account = _legacy_account()
+    assert get("operator", f"/accounts/{account}/state", version=1).json["owner"] == NAME
+    assert erase(account).status == 201
+    assert get("operator", f"/accounts/{account}/state", version=1).json["owner"] is None
+    events = get("operator", f"/accounts/{account}/events").json["events"]
+    assert events[0]["data"]["owner"] is None
+    assert get("operator", f"/accounts/{account}", consistency="strong").json["owner"] is None
+    assert state_of(bootstrap.host(), stream_id(account), 1, None)["owner"] is None
+
+
+def test_a_refused_erasure_destroys_nothing():
+    account = opened("zoe", owner=NAME)
+    assert (
+        post("operator", f"/accounts/{account}/deposits", {"amount": 5}, key="used").status == 201
+    )
+    refused = erase(account, key="used")  # the key of another request
+    assert (refused.status, refused.json["error"]) == (422, "idempotency_key_reused")
+    assert get("operator", f"/accounts/{account}", consistency="strong").json["owner"] == NAME
+    types = [e["type"] for e in get("operator", f"/accounts/{account}/events").json["events"]]
+    assert "PersonalDataErased" not in types
+
+
+def test_a_receipt_keeps_no_hash_of_the_name():
+    from domains.accounts.http_models import OpenAccountBody
+    from httpkernel.requests import fingerprint
+
+    one = OpenAccountBody(owner=NAME, currency="EUR")
+    other = OpenAccountBody(owner="Someone Else", currency="EUR")
+    assert fingerprint("POST", "/accounts", one) == fingerprint("POST", "/accounts", other)
+    assert fingerprint("POST", "/accounts", one) != fingerprint(
+        "POST", "/accounts", OpenAccountBody(owner=NAME, currency="USD")
+    )
+
+
+def test_a_key_store_out_of_reach_is_a_503_not_a_500(monkeypatch):
+    monkeypatch.setenv("PERSONAL_DATA_KEY", "alias/no-such-key")
+    from tests.handlers.conftest import reset_dependencies
+
+    reset_dependencies()
+    reply = post("zoe", "/accounts", {"owner": NAME, "currency": "EUR"})
+    assert (reply.status, reply.json["error"]) == (503, "service_unavailable")

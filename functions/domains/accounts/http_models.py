@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictInt
 
+from eventcore.personal import PERSONAL
 from httpkernel.models import Body
 
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
@@ -60,6 +61,7 @@ class OpenAccountBody(Body):
             "bidirectional-control or annotation characters",
         ),
         AfterValidator(_visible_name),
+        PERSONAL,  # sealed before it is stored; never part of the request's fingerprint
     ]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
     owner_principal: Annotated[

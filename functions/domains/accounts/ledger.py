@@ -16,7 +16,13 @@ from typing import Any, cast
 
 from application.callers import Caller
 from application.commands import CommandRunner
-from application.history import HistoryPage, history, revealed, seen_by
+from application.history import (
+    HistoryPage,
+    history,
+    plain_personal_values,
+    revealed,
+    seen_by,
+)
 from application.requests import Outcome, Request
 from domains.accounts import access
 from domains.accounts.commands import (
@@ -29,11 +35,13 @@ from domains.accounts.commands import (
 )
 from domains.accounts.decider import decide, stream_id
 from domains.accounts.errors import AccountNotFound
+from domains.accounts.events import registry
 from domains.accounts.views import ACCOUNTS, OWNER, OWNER_INDEX, AccountView
 from eventcore.aggregates import Aggregates, AnyLoaded
 from eventcore.commits import format_time
 from eventcore.errors import Forbidden
 from eventcore.events import Event
+from eventcore.personal import is_sealed
 from eventcore.read_models import ViewPage, ViewReader
 from hosting.platform import Platform
 
@@ -66,17 +74,19 @@ class Ledger:
         return self._single(account_id, command, request, with_balance=False)
 
     def erase(self, account_id: str, reason: str, request: Request) -> Outcome:
-        """Erase the holder's personal data: destroy the account's key (every sealed copy of
-        the name, in events, snapshots, read models and integration events, then reveals
-        nothing), then record the erasure (who, when, why). Balances and history stay."""
+        """Erase the holder's personal data: record the erasure (who, when, why), then destroy
+        the account's key, so that every sealed copy of the name, in events, snapshots, read
+        models and integration events, reveals nothing. Balances and history stay. The answer
+        is 201 only once the key is gone; a refusal destroys nothing."""
         if not access.may_erase(request.caller):
             raise Forbidden("only operators erase personal data")
-        if not self.aggregates.load_fresh(stream_id(account_id)).exists:
-            raise _missing(account_id)
-        # The key first: a crash before the event leaves the name unreadable and the record
-        # to a retry; the other way round, a retry answered from its receipt would not erase.
+        outcome = self._single(
+            account_id, ErasePersonalData(reason), request, with_balance=False, guarded=False
+        )
+        # On a replay too: a first try that recorded the erasure and then failed to destroy
+        # the key is completed by its retry (destroying a key twice is harmless).
         self.personal.forget(account_id)
-        return self._single(account_id, ErasePersonalData(reason), request, with_balance=False)
+        return outcome
 
     def deposit(self, account_id: str, amount: int, request: Request) -> Outcome:
         if not access.may_credit(request.caller):
@@ -96,6 +106,7 @@ class Ledger:
         request: Request,
         *,
         with_balance: bool = True,
+        guarded: bool = True,
     ) -> Outcome:
         stream = stream_id(account_id)
         caller = request.caller
@@ -126,7 +137,12 @@ class Ledger:
         # An account that does not exist, or that the caller may not see, is a 404 whatever
         # version the client expected.
         return self.commands.run(
-            request, [stream], one_side, respond, authorize=authorize, if_match=stream
+            request,
+            [stream],
+            one_side,
+            respond,
+            authorize=authorize,
+            if_match=stream if guarded else None,
         )
 
     # ---- queries -------------------------------------------------------------------------
@@ -172,7 +188,18 @@ class Ledger:
         )
         if loaded is None:
             raise AccountNotFound(f"account {account_id} did not exist at that point")
-        return self._shown(AccountView.of(account_id, loaded.state, loaded.version))
+        view = self._shown(AccountView.of(account_id, loaded.state, loaded.version))
+        if (
+            view.owner is not None
+            and not is_sealed(loaded.state.owner)
+            and self._erased(account_id)
+        ):
+            view = replace(view, owner=None)  # stored before names were sealed, since erased
+        return view
+
+    def _erased(self, account_id: str) -> bool:
+        """Whether the account's erasure is recorded (read afresh: this decides what shows)."""
+        return bool(self.aggregates.load_fresh(stream_id(account_id)).state.owner is None)
 
     def history(self, account_id: str, caller: Caller, after: int, limit: int) -> HistoryPage:
         """Events after version `after`, as stored (original schema version, hash-covered);
@@ -181,7 +208,11 @@ class Ledger:
         page = history(self.aggregates.store, stream_id(account_id), after, limit)
         if page is None:
             raise _missing(account_id)
-        page = revealed(page, self.personal)
+        # A name stored before names were sealed has no key to destroy: it is hidden instead,
+        # once the account's erasure is recorded.
+        personal_fields = registry.personal_fields
+        legacy_erased = plain_personal_values(page, personal_fields) and self._erased(account_id)
+        page = revealed(page, self.personal, personal_fields if legacy_erased else None)
         return page if caller.sees_everything else seen_by(page, caller)
 
     def _visible(self, account_id: str, caller: Caller) -> None:
