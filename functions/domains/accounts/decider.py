@@ -123,28 +123,29 @@ def decide_transfer(
     command: Transfer, source: Account, target: Account
 ) -> tuple[Sequence[AccountEvent], Sequence[AccountEvent]]:
     """Both sides of a transfer, decided together so that they are written together."""
-    _check_both(command, source, target)
-    sent = TransferSent(
-        transfer_id=command.transfer_id, to_account=command.to_account, amount=command.amount
-    )
-    received = TransferReceived(
-        transfer_id=command.transfer_id, from_account=command.from_account, amount=command.amount
-    )
-    return [sent], [received]
+    return _both_sides(command, source, target, TransferSent, TransferReceived)
 
 
 def decide_hold(
     command: Hold, source: Account, target: Account
 ) -> tuple[Sequence[AccountEvent], Sequence[AccountEvent]]:
     """Both sides of a pending transfer's reservation: every rule of a transfer applies."""
+    return _both_sides(command, source, target, DebitHeld, CreditHeld)
+
+
+def _both_sides(
+    command: Transfer | Hold,
+    source: Account,
+    target: Account,
+    out: type[TransferSent | DebitHeld],
+    into: type[TransferReceived | CreditHeld],
+) -> tuple[Sequence[AccountEvent], Sequence[AccountEvent]]:
     _check_both(command, source, target)
-    held = DebitHeld(
-        transfer_id=command.transfer_id, to_account=command.to_account, amount=command.amount
+    transfer_id, amount = command.transfer_id, command.amount
+    return (
+        [out(transfer_id=transfer_id, to_account=command.to_account, amount=amount)],
+        [into(transfer_id=transfer_id, from_account=command.from_account, amount=amount)],
     )
-    incoming = CreditHeld(
-        transfer_id=command.transfer_id, from_account=command.from_account, amount=command.amount
-    )
-    return [held], [incoming]
 
 
 def decide_release(
